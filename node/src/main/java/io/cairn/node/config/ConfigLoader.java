@@ -209,7 +209,13 @@ public final class ConfigLoader {
         }
       } else {
         List<String> known = new ArrayList<>(ConfigKey.BY_NAME.keySet());
-        throw new ConfigException(key, "unknown key" + Suggest.didYouMean(key, known), file);
+        String hint = Suggest.didYouMean(key, known);
+        if (hint.isEmpty()) {
+          hint = prefix.isEmpty()
+              ? "; the file takes " + String.join(", ", ConfigKey.SECTIONS) + " and caches"
+              : "; " + prefix + " takes " + ConfigKey.keysOf(prefix);
+        }
+        throw new ConfigException(key, "unknown key" + hint, file);
       }
     }
   }
@@ -251,7 +257,7 @@ public final class ConfigLoader {
     try {
       return Path.of(text);
     } catch (InvalidPathException e) {
-      throw new ConfigException(key, "is not a valid path: " + e.getMessage());
+      throw new ConfigException(key, "must be a path, got " + Values.quote(text));
     }
   }
 
