@@ -5,6 +5,7 @@ import io.cairn.api.CairnApi;
 import io.cairn.cache.CacheService;
 import io.cairn.node.health.Health;
 import io.cairn.node.health.HealthRoutes;
+import io.cairn.node.metrics.ActiveRequests;
 import io.cairn.node.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -28,16 +29,18 @@ final class HttpVerticle extends VerticleBase {
   private final ApiSettings api;
   private final Metrics metrics;
   private final Health health;
+  private final ActiveRequests active;
   private final HttpServerOptions options;
   private final Duration grace;
   private HttpServer server;
 
-  HttpVerticle(CacheService caches, ApiSettings api, Metrics metrics, Health health,
+  HttpVerticle(CacheService caches, ApiSettings api, Metrics metrics, Health health, ActiveRequests active,
       HttpServerOptions options, Duration grace) {
     this.caches = caches;
     this.api = api;
     this.metrics = metrics;
     this.health = health;
+    this.active = active;
     this.options = options;
     this.grace = grace;
   }
@@ -50,6 +53,7 @@ final class HttpVerticle extends VerticleBase {
   }
 
   private Future<HttpServer> listen(Router router) {
+    active.addTo(router, OPS_ROUTE_ORDER - 10);
     HealthRoutes.addTo(router, health, OPS_ROUTE_ORDER);
     metrics.addTo(router, vertx, OPS_ROUTE_ORDER + 10);
     server = vertx.createHttpServer(options).requestHandler(router);

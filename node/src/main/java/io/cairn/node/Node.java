@@ -7,6 +7,7 @@ import io.cairn.node.config.CacheDefinition;
 import io.cairn.node.config.CairnConfig;
 import io.cairn.node.config.Values;
 import io.cairn.node.health.Health;
+import io.cairn.node.metrics.ActiveRequests;
 import io.cairn.node.metrics.Metrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -36,6 +37,7 @@ public final class Node {
   private final Health health = new Health();
   private final Promise<Void> started = Promise.promise();
   private Metrics metrics;
+  private ActiveRequests active;
   private volatile Vertx vertx;
   private volatile CacheService caches;
   private volatile String deploymentId;
@@ -63,6 +65,7 @@ public final class Node {
     try {
       Path dataDir = prepareDataDir(config.data().dir());
       metrics = Metrics.create(config.node().id());
+      active = new ActiveRequests(metrics.registry());
       vertx = Vertx.vertx(new VertxOptions());
       startOnVertx(dataDir).onComplete(started);
     } catch (RuntimeException e) {
@@ -130,7 +133,7 @@ public final class Node {
   private Future<Void> deployHttp(int listenPort, int attemptsLeft) {
     HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(listenPort);
     Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, config.apiSettings(), metrics, health,
-        options, config.shutdown().grace());
+        active, options, config.shutdown().grace());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(config.http().instances()))
         .map(id -> {
           deploymentId = id;
@@ -183,9 +186,9 @@ public final class Node {
       log.info("shutdown: not ready any more");
       long begin = System.nanoTime();
       stopped = started.future()
-          .transform(ignored -> step("stopping the HTTP servers; in-flight requests get "
-              + Values.formatDuration(config.shutdown().grace()), deploymentId == null ? null
-              : () -> vertx.undeploy(deploymentId)))
+          .transform(ignored -> step("stopping the HTTP servers; " + (active == null ? 0 : active.count())
+              + " request(s) in flight get up to " + Values.formatDuration(config.shutdown().grace()),
+              deploymentId == null ? null : () -> vertx.undeploy(deploymentId)))
           .transform(ignored -> step("closing the cache service and its store",
               caches == null ? null : () -> caches.close()))
           .transform(ignored -> step("closing Vert.x", vertx == null ? null : () -> vertx.close()))

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +21,8 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
   private final HttpClient client = HttpClient.newHttpClient();
   private Metrics metrics;
+  private ActiveRequests active;
+  private final CompletableFuture<RoutingContext> held = new CompletableFuture<>();
   private Vertx vertx;
   private int port;
 
@@ -24,8 +30,11 @@ class MetricsTest {
   void serve() throws Exception {
     metrics = Metrics.create("n-1");
     vertx = Vertx.vertx();
+    active = new ActiveRequests(metrics.registry());
     Router router = Router.router(vertx);
+    router.get("/slow").handler(held::complete); // answered when the test says so
     router.route().handler(ctx -> ctx.response().setStatusCode(404).end("api catch-all"));
+    active.addTo(router, -110);
     metrics.addTo(router, vertx, -100);
     port = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")).actualPort();
   }
@@ -73,5 +82,19 @@ class MetricsTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type")).hasValue(Metrics.OPENMETRICS_TEXT);
     assertThat(r.body()).endsWith("# EOF\n");
+  }
+
+  @Test
+  void countsRequestsInFlight() throws Exception {
+    assertThat(active.count()).isZero();
+    CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/slow")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    RoutingContext ctx = held.get(10, SECONDS);
+    assertThat(active.count()).isEqualTo(1);
+    assertThat(scrape(null).body()).contains("cairn_http_requests_active{node=\"n-1\"} 2.0"); // with the scrape
+    vertx.runOnContext(v -> ctx.response().end("done"));
+    assertThat(slow.get(10, SECONDS).body()).isEqualTo("done");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> active.count() == 0);
   }
 }
