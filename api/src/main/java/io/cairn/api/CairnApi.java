@@ -51,6 +51,7 @@ public final class CairnApi {
         new EntryHandlers(caches, settings, source.contract()));
     RouterBuilder builder = RouterBuilder.create(vertx, source.contract(), jsonBodies(settings.maxJsonBodyBytes()));
     builder.rootHandler(new RequestTracking(registry, source.contract()));
+    builder.rootHandler(new PathGuard());
     OperationTable.bind(builder, table);
     Router router = builder.createRouter();
     router.route().failureHandler(Problems.handler());

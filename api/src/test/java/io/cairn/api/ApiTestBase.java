@@ -181,7 +181,7 @@ abstract class ApiTestBase {
     assertThat(shown.json().getJsonObject("config").getLong("maxEntries")).isEqualTo(50);
 
     Reply changed = api.send(PUT, "/v1/caches/" + name,
-        json(new JsonObject().put("maxBytes", 1_000_000).put("store", store())), "application/json");
+        json(new JsonObject().put("maxBytes", 1_000_000).put("store", store())), "Application/JSON; charset=UTF-8");
     assertThat(changed.status()).isEqualTo(200);
     assertThat(changed.header("Location")).isNull();
     assertThat(changed.json().getJsonObject("config"))
@@ -223,11 +223,15 @@ abstract class ApiTestBase {
 
     Reply wrongType = api.send(PUT, uri, json(new JsonObject().put("maxEntries", "ten")), "application/json");
     assertProblem(wrongType, 400, "invalid-request");
-    assertThat(firstError(wrongType).getString("location")).isEqualTo("body");
-    assertThat(firstError(wrongType).getString("name")).isEqualTo("/maxEntries");
+    assertThat(wrongType.json().getJsonArray("errors")).allSatisfy(e -> {
+      assertThat(((JsonObject) e).getString("location")).isEqualTo("body");
+      assertThat(((JsonObject) e).getString("name")).isEqualTo("/maxEntries");
+    });
 
     Reply unknown = api.send(PUT, uri, json(new JsonObject().put("maxEntries", 5).put("colour", "red")), "application/json");
     assertProblem(unknown, 400, "invalid-request");
+    assertThat(unknown.json().getJsonArray("errors")).singleElement()
+        .satisfies(e -> assertThat(((JsonObject) e).getString("name")).isEqualTo("/colour"));
 
     Reply both = api.send(PUT, uri, json(new JsonObject().put("maxEntries", 5).put("maxBytes", 5)), "application/json");
     assertProblem(both, 400, "invalid-request");
@@ -531,6 +535,26 @@ abstract class ApiTestBase {
     assertProblem(api.send(GET, "/v1/caches/c/entries/k/more"), 404, "not-found");
     assertProblem(api.send(POST, "/v1/caches"), 405, "method-not-allowed");
     assertProblem(api.send(PATCH, "/v1/caches/some"), 405, "method-not-allowed");
+  }
+
+  @Test
+  void pathsTheRouterWouldMisreadAreRefused() {
+    String cache = newCache();
+    JsonObject config = api.send(GET, "/v1/caches/" + cache).json().getJsonObject("config");
+    // URL normalization would turn these into PUT /v1/caches/{cache} and reconfigure the cache
+    for (String dots : List.of("..", "%2E%2E", ".%2e", ".")) {
+      Reply r = api.send(PUT, "/v1/caches/" + cache + "/entries/" + dots,
+          json(new JsonObject().put("maxEntries", 1).put("store", store())), "application/json");
+      assertProblem(r, 400, "invalid-request");
+      assertThat(firstError(r).getString("location")).isEqualTo("path");
+    }
+    assertThat(api.send(GET, "/v1/caches/" + cache).json().getJsonObject("config")).isEqualTo(config);
+    assertThat(put(cache, "...", "three dots are a key", "text/plain").status()).isEqualTo(201);
+    assertThat(get(cache, "...").body().toString()).isEqualTo("three dots are a key");
+
+    Reply badEscape = api.send(GET, "/v1/caches/" + cache + "/entries/%zz");
+    assertProblem(badEscape, 400, "invalid-request");
+    assertThat(firstError(badEscape).getString("location")).isEqualTo("path");
   }
 
   @Test

@@ -165,7 +165,7 @@ public final class Problems {
           ? reasons((SchemaValidationException) e) : message;
       errors.add(new ProblemError(location, m.group(2), reason));
     } else if (e instanceof SchemaValidationException) {
-      for (OutputUnit unit : leaves(((SchemaValidationException) e).getOutputUnit())) {
+      for (OutputUnit unit : specific(leaves(((SchemaValidationException) e).getOutputUnit()))) {
         errors.add(new ProblemError(ProblemError.BODY, pointer(unit), unit.getError()));
       }
     }
@@ -181,6 +181,33 @@ public final class Problems {
       reasons.add(unit.getError());
     }
     return reasons.isEmpty() ? e.getMessage() : String.join("; ", reasons);
+  }
+
+  /**
+   * The errors that say what is wrong at each place: vertx-json-schema also reports, for a
+   * property that fails its own schema, that it "does not match schema" (under
+   * {@code properties}) and "does not match additional properties schema"; those are dropped where
+   * a more specific error for the same place exists.
+   */
+  private static List<OutputUnit> specific(List<OutputUnit> units) {
+    Set<String> placesWithSpecifics = new java.util.HashSet<>();
+    for (OutputUnit unit : units) {
+      if (!isSummary(unit)) {
+        placesWithSpecifics.add(pointer(unit));
+      }
+    }
+    List<OutputUnit> out = new ArrayList<>();
+    for (OutputUnit unit : units) {
+      if (!isSummary(unit) || !placesWithSpecifics.contains(pointer(unit))) {
+        out.add(unit);
+      }
+    }
+    return out;
+  }
+
+  private static boolean isSummary(OutputUnit unit) {
+    String keyword = unit.getKeywordLocation();
+    return keyword != null && (keyword.endsWith("/properties") || keyword.endsWith("/additionalProperties"));
   }
 
   private static List<OutputUnit> leaves(OutputUnit root) {
