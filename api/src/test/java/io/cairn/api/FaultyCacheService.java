@@ -18,6 +18,8 @@ import java.util.Map;
 final class FaultyCacheService implements CacheService {
   static final String BUG = "faulty-bug";
   static final String DOWN = "faulty-down";
+  /** Breaks the interface's promise: throws instead of returning a failed Future. */
+  static final String THROWS = "faulty-throws";
 
   private final CacheService delegate;
 
@@ -28,6 +30,9 @@ final class FaultyCacheService implements CacheService {
   private static <T> Future<T> fault(String cache) {
     if (BUG.equals(cache)) {
       return Future.failedFuture(new IllegalStateException("a bug, on purpose, with a secret stack"));
+    }
+    if (THROWS.equals(cache)) {
+      throw new IllegalStateException("thrown, not returned, with a secret stack");
     }
     if (DOWN.equals(cache)) {
       return Future.failedFuture(CacheFailure.storeUnavailable("store timed out", null));
