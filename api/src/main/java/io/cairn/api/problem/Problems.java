@@ -144,8 +144,7 @@ public final class Problems {
       case 415:
         return new ApiProblem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "The body's media type is not one the operation takes");
       case 400:
-        String detail = payload == null || payload.isBlank() ? "Bad request" : payload;
-        return ApiProblem.invalid(ProblemError.PATH, null, detail);
+        return new ApiProblem(ProblemType.INVALID_REQUEST, payload == null || payload.isBlank() ? "Bad request" : payload);
       default:
         return null;
     }
