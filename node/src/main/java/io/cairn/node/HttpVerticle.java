@@ -47,7 +47,13 @@ final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return CairnApi.router(vertx, caches, api, metrics.registry())
+    Future<Router> router;
+    try {
+      router = CairnApi.router(vertx, caches, api, metrics.registry());
+    } catch (RuntimeException | LinkageError e) { // a Future-returning method should not throw; be safe
+      router = Future.failedFuture(e);
+    }
+    return router
         .recover(e -> Future.failedFuture(new StartupFailure("the /v1 API did not start", e)))
         .compose(this::listen);
   }

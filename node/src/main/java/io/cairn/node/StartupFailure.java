@@ -24,7 +24,8 @@ final class StartupFailure extends RuntimeException {
         break; // it already describes its causes
       }
       String m = c.getMessage();
-      String part = m == null || m.isBlank() ? c.getClass().getSimpleName() : m;
+      String part = m == null || m.isBlank() ? c.getClass().getSimpleName()
+          : c instanceof Error ? c.getClass().getSimpleName() + ": " + m : m;
       if (parts.isEmpty() || !parts.get(parts.size() - 1).contains(part)) {
         parts.add(part);
       }

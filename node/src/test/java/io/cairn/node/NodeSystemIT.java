@@ -59,18 +59,19 @@ class NodeSystemIT {
       assertThat(read.headers().firstValue("ETag")).hasValue(etag);
       assertThat(read.headers().firstValue("Content-Type")).hasValue("application/json");
 
+      HttpResponse<String> replaced = send(HttpRequest.newBuilder(URI.create(base + "/v1/caches/users/entries/42"))
+          .header("Content-Type", "application/json").header("If-Match", etag)
+          .PUT(BodyPublishers.ofString("{\"name\":\"Ada Lovelace\"}")).build());
+      assertThat(replaced.statusCode()).isEqualTo(200);
+      assertThat(replaced.headers().firstValue("ETag")).isPresent().get().isNotEqualTo(etag);
+
       HttpResponse<String> stale = send(HttpRequest.newBuilder(URI.create(base + "/v1/caches/users/entries/42"))
-          .header("Content-Type", "application/json").header("If-Match", "\"999999999\"")
-          .PUT(BodyPublishers.ofString("{\"name\":\"Bob\"}")).build());
+          .header("Content-Type", "application/json").header("If-Match", etag)
+          .PUT(BodyPublishers.ofString("{\"name\":\"Mallory\"}")).build());
       assertThat(stale.statusCode()).isEqualTo(412);
       assertThat(stale.headers().firstValue("Content-Type")).hasValue("application/problem+json");
       assertThat(new JsonObject(stale.body()).getString("type")).isEqualTo("https://cairn.io/problems/precondition-failed");
-
-      HttpResponse<String> replaced = send(HttpRequest.newBuilder(URI.create(base + "/v1/caches/users/entries/42"))
-          .header("Content-Type", "application/json").header("If-Match", etag)
-          .PUT(BodyPublishers.ofString("{\"name\":\"Bob\"}")).build());
-      assertThat(replaced.statusCode()).isEqualTo(200);
-      assertThat(replaced.headers().firstValue("ETag")).isPresent().get().isNotEqualTo(etag);
+      assertThat(send(get(base + "/v1/caches/users/entries/42")).body()).isEqualTo("{\"name\":\"Ada Lovelace\"}");
 
       assertThat(send(HttpRequest.newBuilder(URI.create(base + "/v1/caches/users/entries/42")).DELETE().build())
           .statusCode()).isEqualTo(204);

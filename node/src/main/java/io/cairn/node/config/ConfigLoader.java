@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * variable that names no key, an unknown flag. The first mistake found is thrown as one
  * {@link ConfigException} naming the key and where the value came from.
  *
- * <p>An empty value (YAML {@code ~} or nothing) in the file means the default. An empty
+ * <p>An empty value ({@code key:}, {@code key: ~}, {@code key: ''}) in the file means the default. An empty
  * environment variable or flag value is a value: it clears {@code store.url}, {@code store.user}
  * and {@code store.password}, and is an error for every other key.
  */
@@ -83,11 +83,11 @@ public final class ConfigLoader {
         .append("Usage: java -jar cairn.jar [--config FILE] [--KEY VALUE | --KEY=VALUE ...] [--help]\n\n")
         .append("Runs one Cairn node. Configuration comes from, lowest precedence first: defaults, a YAML\n")
         .append("file (--config FILE or CAIRN_CONFIG), environment variables CAIRN_<KEY>, flags --KEY.\n")
-        .append("A bad or unknown key stops the node with exit code 2.\n\nKeys (default):\n");
-    int width = ConfigKey.ALL.stream().mapToInt(k -> k.name().length()).max().orElse(0);
+        .append("A bad or unknown key stops the node with exit code 2. cairn.yaml lists every key.\n\nKeys:\n");
+    int width = ConfigKey.ALL.stream().mapToInt(k -> k.flag().length()).max().orElse(0);
     for (ConfigKey k : ConfigKey.ALL) {
-      b.append(String.format("  %-" + width + "s  %s (%s)%n  %-" + width + "s  env %s%n",
-          k.name(), k.meaning(), k.defaultText(), "", k.env()));
+      b.append(String.format("  %-" + width + "s  %s%n  %-" + width + "s  default: %s; env: %s%n",
+          k.flag(), k.meaning(), "", k.defaultText(), k.env()));
     }
     return b.append("\nDurations: 500ms, 2s, 5m, 1h, 1d or ISO-8601 (PT2S). Sizes: 1048576, 512KiB, 1MiB, 1GiB.\n")
         .toString();
@@ -191,8 +191,8 @@ public final class ConfigLoader {
         if (out.containsKey(key)) {
           throw new ConfigException(key, "is set twice", file);
         }
-        if (value.isNull()) {
-          continue; // empty: the default
+        if (value.isNull() || (value.isTextual() && value.textValue().isEmpty())) {
+          continue; // empty ("key:", "key: ~", "key: ''"): the default
         }
         if (key.equals("caches")) {
           out.put(key, new Raw(null, value, file));

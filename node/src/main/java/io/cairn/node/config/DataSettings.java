@@ -11,5 +11,6 @@ import java.nio.file.Path;
 public record DataSettings(Path dir) {
   public DataSettings {
     Check.that(dir != null && !dir.toString().isBlank(), "data.dir", "must not be empty");
+    dir = dir.normalize(); // ./data and data are one directory
   }
 }

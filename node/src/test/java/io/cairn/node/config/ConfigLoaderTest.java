@@ -326,6 +326,9 @@ class ConfigLoaderTest {
     Path f = file("""
         node: {id: n-9}
         http.port: 9000
+        http.host:
+        http.instances: ''
+        data: {dir: ~}
         store:
           url:
           pool-size: 8
@@ -337,6 +340,9 @@ class ConfigLoaderTest {
     CairnConfig c = load("--config", f.toString());
     assertThat(c.node().id()).isEqualTo("n-9");
     assertThat(c.http().port()).isEqualTo(9000);
+    assertThat(c.http().host()).isEqualTo("127.0.0.1");
+    assertThat(c.http().instances()).isEqualTo(HttpSettings.defaultInstances());
+    assertThat(c.data().dir()).isEqualTo(Path.of("data"));
     assertThat(c.store().url()).isNull();
     assertThat(c.store().poolSize()).isEqualTo(8);
     assertThat(c.store().timeout()).isEqualTo(Duration.ofSeconds(2));
