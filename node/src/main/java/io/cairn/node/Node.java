@@ -64,17 +64,18 @@ public final class Node {
   public Future<Void> start() {
     try {
       Path dataDir = prepareDataDir(config.data().dir());
+      int firstPort = listenPort(); // may resolve a host name: not on an event loop
       metrics = Metrics.create(config.node().id());
       active = new ActiveRequests(metrics.registry());
       vertx = Vertx.vertx(new VertxOptions());
-      startOnVertx(dataDir).onComplete(started);
+      startOnVertx(dataDir, firstPort).onComplete(started);
     } catch (RuntimeException e) {
       started.fail(e);
     }
     return started.future();
   }
 
-  private Future<Void> startOnVertx(Path dataDir) {
+  private Future<Void> startOnVertx(Path dataDir, int firstPort) {
     return CacheServices.start(vertx, config.cacheSettings(), metrics.registry())
         .recover(e -> Future.failedFuture(new StartupFailure("the cache service did not start", e)))
         .compose(service -> {
@@ -82,7 +83,7 @@ public final class Node {
           health.store(service::storeStatus);
           return defineCaches(service);
         })
-        .compose(v -> deployHttp(listenPort(), 3))
+        .compose(v -> deployHttp(firstPort, 3))
         .map(v -> {
           health.started();
           log.atInfo()
@@ -142,7 +143,9 @@ public final class Node {
         })
         .recover(e -> {
           boolean lostRace = config.http().port() == 0 && attemptsLeft > 1 && e.getCause() instanceof BindException;
-          return lostRace ? deployHttp(listenPort(), attemptsLeft - 1) : Future.failedFuture(e);
+          return lostRace
+              ? vertx.executeBlocking(this::listenPort, false).compose(p -> deployHttp(p, attemptsLeft - 1))
+              : Future.failedFuture(e);
         });
   }
 
