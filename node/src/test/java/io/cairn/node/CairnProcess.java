@@ -98,6 +98,9 @@ final class CairnProcess implements AutoCloseable {
     } catch (ConditionTimeoutException e) {
       throw new AssertionError("no such line within " + deadline + "\n" + output(), e);
     }
+    if (!process.isAlive()) {
+      joinReaders(); // what it printed last may still be in the pipe
+    }
     return out.stream().filter(matches).findFirst()
         .orElseThrow(() -> new AssertionError("the process ended (" + exitValue() + ") first\n" + output()));
   }
@@ -107,20 +110,31 @@ final class CairnProcess implements AutoCloseable {
     if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("still running after " + deadline + "\n" + output());
     }
-    for (Thread t : readers) {
-      t.join(TimeUnit.SECONDS.toMillis(10));
-    }
+    joinReaders();
     return process.exitValue();
   }
 
-  /** SIGTERM. */
+  private void joinReaders() {
+    try {
+      for (Thread t : readers) {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * SIGTERM. Through the ProcessHandle: {@code Process.destroy()} also closes our ends of the
+   * child's stdout and stderr, and the shutdown's log lines would be lost.
+   */
   void terminate() {
-    process.destroy();
+    process.toHandle().destroy();
   }
 
   /** SIGKILL, and waits for the process to be gone. */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
