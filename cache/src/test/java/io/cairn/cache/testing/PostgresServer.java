@@ -41,7 +41,8 @@ import org.tukaani.xz.XZInputStream;
  * commands run directly.
  *
  * <p>{@link #stop()} and {@link #start()} stop and restart the server on the same data directory
- * and port, to simulate an outage. {@link #close()} stops it and deletes everything; a shutdown
+ * and port, to simulate an outage; {@link #freeze()} and {@link #thaw()} suspend and resume its
+ * processes, to simulate a database that hangs. {@link #close()} stops it and deletes everything; a shutdown
  * hook does the same if the JVM exits first.
  *
  * <pre>{@code
@@ -150,8 +151,37 @@ public final class PostgresServer implements AutoCloseable {
     log.info("PostgreSQL on port {} stopped", port);
   }
 
+  /**
+   * Freezes the server without closing anything: SIGSTOP to the postmaster and each of its
+   * processes (by pid), so that clients hang as on a stuck database or a silent network.
+   */
+  public synchronized void freeze() {
+    signalAll("-STOP");
+  }
+
+  /** Undoes {@link #freeze()}. */
+  public synchronized void thaw() {
+    signalAll("-CONT");
+  }
+
+  private void signalAll(String signal) {
+    if (!running) {
+      throw new IllegalStateException("PostgreSQL is not running");
+    }
+    long postmaster;
+    try {
+      postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> command = new ArrayList<>(List.of("kill", signal, Long.toString(postmaster)));
+    ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> command.add(Long.toString(d.pid()))));
+    runCommand(command);
+  }
+
   @Override
   public void close() {
+    thawQuietly();
     stopQuietly();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -159,6 +189,16 @@ public final class PostgresServer implements AutoCloseable {
       // the JVM is shutting down, or the hook was never added
     }
     deleteTree(root);
+  }
+
+  private void thawQuietly() {
+    try {
+      if (running) {
+        thaw();
+      }
+    } catch (RuntimeException e) {
+      log.warn("Could not thaw PostgreSQL on port {}: {}", port, e.getMessage());
+    }
   }
 
   private void stopQuietly() {
