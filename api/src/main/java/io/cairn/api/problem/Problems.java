@@ -35,6 +35,9 @@ public final class Problems {
   /** The routing-context key of the request id (a String), set before any other handler runs. */
   public static final String REQUEST_ID = "cairn.requestId";
 
+  /** The routing-context key set (to true) once {@code 100 Continue} has been sent for the request. */
+  public static final String CONTINUE_SENT = "cairn.continueSent";
+
   public static final String MEDIA_TYPE = "application/problem+json";
   public static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("X-Request-Id");
   private static final CharSequence PROBLEM_JSON = HttpHeaders.createOptimized(MEDIA_TYPE);
@@ -283,6 +286,27 @@ public final class Problems {
     if (type == ProblemType.STORE_UNAVAILABLE) {
       response.headers().set(RETRY_AFTER, RETRY_AFTER_SECONDS);
     }
-    response.setStatusCode(type.status()).end(body.toBuffer());
+    boolean close = awaitsContinue(rc);
+    if (close) {
+      response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    response.setStatusCode(type.status()).end(body.toBuffer()).onComplete(ar -> {
+      if (close) {
+        rc.request().connection().close();
+      }
+    });
+  }
+
+  /**
+   * Whether the client still waits for {@code 100 Continue} before it sends the body: then it may
+   * send the body later or never, and the connection cannot be reused safely (RFC 9110 §10.1.1).
+   */
+  private static boolean awaitsContinue(RoutingContext rc) {
+    var request = rc.request();
+    return !request.isEnded()
+        && request.version() != io.vertx.core.http.HttpVersion.HTTP_2
+        && request.version() != io.vertx.core.http.HttpVersion.HTTP_1_0
+        && rc.get(CONTINUE_SENT) == null
+        && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT));
   }
 }

@@ -2,6 +2,7 @@ package io.cairn.api.v1;
 
 import io.cairn.api.problem.ApiProblem;
 import io.cairn.api.problem.ProblemType;
+import io.cairn.api.problem.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -35,6 +36,7 @@ public final class Bodies {
     }
     String expect = request.getHeader(HttpHeaders.EXPECT);
     if (expect != null && expect.equalsIgnoreCase("100-continue") && request.version() != HttpVersion.HTTP_1_0) {
+      rc.put(Problems.CONTINUE_SENT, Boolean.TRUE);
       rc.response().writeContinue();
     }
     Reader reader = new Reader(request, limit, tooLarge, declared);
