@@ -3,6 +3,7 @@ package io.cairn.node;
 import io.cairn.cache.CacheFailure;
 import io.cairn.cache.CacheService;
 import io.cairn.cache.CacheServices;
+import io.cairn.cache.CacheSettings;
 import io.cairn.node.config.CacheDefinition;
 import io.cairn.node.config.CairnConfig;
 import io.cairn.node.config.Values;
@@ -76,7 +77,9 @@ public final class Node {
   }
 
   private Future<Void> startOnVertx(Path dataDir, int firstPort) {
-    return CacheServices.start(vertx, config.cacheSettings(), metrics.registry())
+    CacheSettings settings = config.cacheSettings();
+    settings = new CacheSettings(dataDir, settings.maxKeyBytes(), settings.maxValueBytes(), settings.store());
+    return CacheServices.start(vertx, settings, metrics.registry())
         .recover(e -> Future.failedFuture(new StartupFailure("the cache service did not start", e)))
         .compose(service -> {
           caches = service;
