@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real jar as a child process: it serves the API, drains in-flight requests on SIGTERM and
- * exits 0, keeps acknowledged writes across {@code kill -9}, and refuses bad configuration and a
- * taken port with one line.
+ * exits 0, keeps acknowledged writes across {@code kill -9}, and refuses bad configuration, a
+ * taken port and an unreachable store with one line.
  */
 class NodeSystemIT {
   private static final Duration STOP_DEADLINE = Duration.ofSeconds(60);
@@ -179,6 +179,23 @@ class NodeSystemIT {
       assertThat(node.stderr().get(0))
           .startsWith("cairn: startup failed: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
           .containsIgnoringCase("in use");
+    }
+  }
+
+  @Test
+  void anUnreachableStoreExitsNonZeroWithOneLineAndNoPassword() throws Exception {
+    int closedPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = probe.getLocalPort();
+    }
+    try (CairnProcess node = CairnProcess.start(dir, Map.of("CAIRN_STORE_PASSWORD", "s3cret-pw"),
+        "--store.url", "jdbc:postgresql://127.0.0.1:" + closedPort + "/cairn", "--store.user", "cairn",
+        "--data.dir", dir.resolve("data").toString(), "--http.port", "0")) {
+      assertThat(node.awaitExit(STOP_DEADLINE)).as(node.output()).isEqualTo(1);
+      assertThat(node.stderr()).hasSize(1);
+      assertThat(node.stderr().get(0)).startsWith("cairn: startup failed: the cache service did not start: ")
+          .contains("127.0.0.1:" + closedPort);
+      assertThat(node.output()).doesNotContain("s3cret-pw");
     }
   }
 
