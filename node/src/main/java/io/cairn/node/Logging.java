@@ -9,7 +9,12 @@ import org.slf4j.LoggerFactory;
 final class Logging {
   private Logging() {}
 
-  /** Vert.x picks its log delegate when its first class loads: this must run before. */
+  /**
+   * Vert.x picks its log delegate when its first class loads, so this must run before. Vert.x 5
+   * would find SLF4J on the class path by itself (vertx-core-logging's LoggerFactory tries SLF4J
+   * first unless vertx-default-jul-logging.properties exists); the property makes it explicit.
+   * Netty finds SLF4J on its own.
+   */
   static void routeVertxToSlf4j() {
     System.setProperty("vertx.logger-delegate-factory-class-name",
         "io.vertx.core.logging.SLF4JLogDelegateFactory");
