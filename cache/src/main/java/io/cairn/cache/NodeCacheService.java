@@ -109,11 +109,15 @@ final class NodeCacheService implements CacheService {
           return file.read();
         }, true)
         .compose(defined -> JdbcBackingStore.open(vertx, settings.store(), settings.dataDir(), registry)
-            .map(jdbc -> {
-              CacheService service = new NodeCacheService(vertx, settings, decorator.apply(jdbc), file,
-                  fileWorker, registry, wallClock, defined);
-              log.info("Cache service started with {} caches from {}", defined.size(), file.path());
-              return service;
+            .compose(jdbc -> {
+              try {
+                CacheService service = new NodeCacheService(vertx, settings, decorator.apply(jdbc), file,
+                    fileWorker, registry, wallClock, defined);
+                log.info("Cache service started with {} caches from {}", defined.size(), file.path());
+                return Future.succeededFuture(service);
+              } catch (RuntimeException e) {
+                return jdbc.close().transform(ignored -> Future.<CacheService>failedFuture(e));
+              }
             }))
         .recover(t -> fileWorker.close().transform(ignored -> Future.failedFuture(t)));
   }

@@ -68,6 +68,7 @@ public final class PostgresServer implements AutoCloseable {
   private final int port;
   private final Thread shutdownHook;
   private volatile boolean running;
+  private volatile boolean frozen;
 
   private PostgresServer(Path root, String uid, String gid, List<String> runAs, int port) {
     this.root = root;
@@ -157,11 +158,13 @@ public final class PostgresServer implements AutoCloseable {
    */
   public synchronized void freeze() {
     signalAll("-STOP");
+    frozen = true;
   }
 
   /** Undoes {@link #freeze()}. */
   public synchronized void thaw() {
     signalAll("-CONT");
+    frozen = false;
   }
 
   private void signalAll(String signal) {
@@ -174,9 +177,15 @@ public final class PostgresServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    List<String> command = new ArrayList<>(List.of("kill", signal, Long.toString(postmaster)));
-    ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> command.add(Long.toString(d.pid()))));
-    runCommand(command);
+    runCommand(List.of("kill", signal, Long.toString(postmaster)));
+    // Its processes, one by one: one may exit between the listing and the signal.
+    ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> {
+      try {
+        runCommand(List.of("kill", signal, Long.toString(d.pid())));
+      } catch (RuntimeException e) {
+        log.debug("Could not signal {}: {}", d.pid(), e.getMessage());
+      }
+    }));
   }
 
   @Override
@@ -193,7 +202,7 @@ public final class PostgresServer implements AutoCloseable {
 
   private void thawQuietly() {
     try {
-      if (running) {
+      if (running && frozen) {
         thaw();
       }
     } catch (RuntimeException e) {
