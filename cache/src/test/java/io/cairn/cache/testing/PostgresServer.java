@@ -41,7 +41,8 @@ import org.tukaani.xz.XZInputStream;
  * commands run directly.
  *
  * <p>{@link #stop()} and {@link #start()} stop and restart the server on the same data directory
- * and port, to simulate an outage. {@link #close()} stops it and deletes everything; a shutdown
+ * and port, to simulate an outage; {@link #freeze()} and {@link #thaw()} suspend and resume its
+ * processes, to simulate a database that hangs. {@link #close()} stops it and deletes everything; a shutdown
  * hook does the same if the JVM exits first.
  *
  * <pre>{@code
@@ -67,6 +68,7 @@ public final class PostgresServer implements AutoCloseable {
   private final int port;
   private final Thread shutdownHook;
   private volatile boolean running;
+  private volatile boolean frozen;
 
   private PostgresServer(Path root, String uid, String gid, List<String> runAs, int port) {
     this.root = root;
@@ -150,8 +152,45 @@ public final class PostgresServer implements AutoCloseable {
     log.info("PostgreSQL on port {} stopped", port);
   }
 
+  /**
+   * Freezes the server without closing anything: SIGSTOP to the postmaster and each of its
+   * processes (by pid), so that clients hang as on a stuck database or a silent network.
+   */
+  public synchronized void freeze() {
+    signalAll("-STOP");
+    frozen = true;
+  }
+
+  /** Undoes {@link #freeze()}. */
+  public synchronized void thaw() {
+    signalAll("-CONT");
+    frozen = false;
+  }
+
+  private void signalAll(String signal) {
+    if (!running) {
+      throw new IllegalStateException("PostgreSQL is not running");
+    }
+    long postmaster;
+    try {
+      postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    runCommand(List.of("kill", signal, Long.toString(postmaster)));
+    // Its processes, one by one: one may exit between the listing and the signal.
+    ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> {
+      try {
+        runCommand(List.of("kill", signal, Long.toString(d.pid())));
+      } catch (RuntimeException e) {
+        log.debug("Could not signal {}: {}", d.pid(), e.getMessage());
+      }
+    }));
+  }
+
   @Override
   public void close() {
+    thawQuietly();
     stopQuietly();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -159,6 +198,16 @@ public final class PostgresServer implements AutoCloseable {
       // the JVM is shutting down, or the hook was never added
     }
     deleteTree(root);
+  }
+
+  private void thawQuietly() {
+    try {
+      if (running && frozen) {
+        thaw();
+      }
+    } catch (RuntimeException e) {
+      log.warn("Could not thaw PostgreSQL on port {}: {}", port, e.getMessage());
+    }
   }
 
   private void stopQuietly() {
