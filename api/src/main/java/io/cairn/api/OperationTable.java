@@ -1,0 +1,85 @@
+package io.cairn.api;
+
+import io.cairn.api.v1.CacheHandlers;
+import io.cairn.api.v1.EntryHandlers;
+import io.cairn.api.v1.MetaHandlers;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The one table that binds every operation of openapi.yaml, by operationId, to its handler, and
+ * says whether the OpenAPI router validates its requests. An operation without a handler, or a
+ * handler without an operation, stops startup.
+ */
+final class OperationTable {
+  /** The routing-context key of the operationId (a String) that handles the request. */
+  static final String OPERATION = "cairn.operation";
+
+  /**
+   * @param validated true: vertx-openapi validates the request; false: the handler's own checks,
+   *     compiled from the contract, do (the hot data-plane operations)
+   */
+  record Binding(Handler<RoutingContext> handler, boolean validated) {}
+
+  private OperationTable() {}
+
+  static Map<String, Binding> of(MetaHandlers meta, CacheHandlers caches, EntryHandlers entries) {
+    Map<String, Binding> table = new LinkedHashMap<>();
+    // meta
+    table.put("getOpenApiYaml", new Binding(meta::getOpenApiYaml, true));
+    table.put("getOpenApiJson", new Binding(meta::getOpenApiJson, true));
+    // caches
+    table.put("listCaches", new Binding(caches::listCaches, true));
+    table.put("putCache", new Binding(caches::putCache, true));
+    table.put("getCache", new Binding(caches::getCache, true));
+    table.put("deleteCache", new Binding(caches::deleteCache, true));
+    // entries: the hot three are checked by compiled checks, the rest by the router
+    table.put("getEntry", new Binding(entries::getEntry, false));
+    table.put("putEntry", new Binding(entries::putEntry, false));
+    table.put("deleteEntry", new Binding(entries::deleteEntry, false));
+    table.put("getEntries", new Binding(entries::getEntries, true));
+    table.put("listKeys", new Binding(entries::listKeys, true));
+    return Collections.unmodifiableMap(table);
+  }
+
+  /** Fails unless the contract's operations and the table's operationIds are the same set. */
+  static void verify(Collection<String> contractOperations, Set<String> tableOperations) {
+    Set<String> unbound = new TreeSet<>(contractOperations);
+    unbound.removeAll(tableOperations);
+    Set<String> unknown = new TreeSet<>(tableOperations);
+    unknown.removeAll(contractOperations);
+    if (!unbound.isEmpty() || !unknown.isEmpty()) {
+      StringBuilder message = new StringBuilder("openapi.yaml and the handler table disagree:");
+      if (!unbound.isEmpty()) {
+        message.append(" operations without a handler ").append(unbound).append(';');
+      }
+      if (!unknown.isEmpty()) {
+        message.append(" handlers without an operation ").append(unknown).append(';');
+      }
+      throw new IllegalStateException(message.substring(0, message.length() - 1));
+    }
+  }
+
+  /** Binds every route of the builder to its handler, after checking that the two sets agree. */
+  static void bind(RouterBuilder builder, Map<String, Binding> table) {
+    verify(builder.getRoutes().stream().map(r -> r.getOperation().getOperationId()).toList(), table.keySet());
+    for (OpenAPIRoute route : builder.getRoutes()) {
+      String operationId = route.getOperation().getOperationId();
+      Binding binding = table.get(operationId);
+      Handler<RoutingContext> handler = binding.handler();
+      route.setDoValidation(binding.validated())
+          .addHandler(rc -> {
+            rc.put(OPERATION, operationId);
+            handler.handle(rc);
+          });
+    }
+  }
+}

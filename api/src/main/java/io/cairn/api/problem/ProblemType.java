@@ -1,0 +1,46 @@
+package io.cairn.api.problem;
+
+/**
+ * The stable problem types of openapi.yaml's {@code Problem} schema, one per kind of error. A test
+ * keeps this list and the contract's {@code type} enum equal.
+ */
+public enum ProblemType {
+  INVALID_REQUEST(400, "invalid-request", "The request does not match the API description"),
+  INVALID_KEY(400, "invalid-key", "The entry key is invalid"),
+  NOT_FOUND(404, "not-found", "No such path"),
+  CACHE_NOT_FOUND(404, "cache-not-found", "No such cache"),
+  ENTRY_NOT_FOUND(404, "entry-not-found", "No such entry"),
+  METHOD_NOT_ALLOWED(405, "method-not-allowed", "The path does not take that method"),
+  CACHE_CONFLICT(409, "cache-conflict", "The change cannot be made to the cache as it is"),
+  PRECONDITION_FAILED(412, "precondition-failed", "A precondition does not hold"),
+  VALUE_TOO_LARGE(413, "value-too-large", "The entry value is too large"),
+  PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
+  UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The body's media type is not one the operation takes"),
+  INTERNAL_ERROR(500, "internal-error", "Internal error"),
+  STORE_UNAVAILABLE(503, "store-unavailable", "The backing store is unavailable");
+
+  /** Every problem type URI starts with this. */
+  public static final String BASE_URI = "https://cairn.io/problems/";
+
+  private final int status;
+  private final String uri;
+  private final String title;
+
+  ProblemType(int status, String slug, String title) {
+    this.status = status;
+    this.uri = BASE_URI + slug;
+    this.title = title;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String uri() {
+    return uri;
+  }
+
+  public String title() {
+    return title;
+  }
+}

@@ -1,0 +1,53 @@
+package io.cairn.cache.store;
+
+import io.cairn.cache.CacheService.StoreStatus;
+import io.cairn.cache.Entry;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Where the entries of caches with a store live durably: written through on every put and delete,
+ * read through on every miss. (Public only so that the service package can use it; it is internal
+ * to the cache module.)
+ *
+ * <p>Every method returns a Future and never throws. A failure is a
+ * {@link io.cairn.cache.CacheFailure} with reason {@code STORE_UNAVAILABLE}: the store failed,
+ * timed out, or its circuit breaker refuses calls. Results complete on the caller's Vert.x
+ * context; blocking work runs on worker threads only.
+ *
+ * <p>A {@link #write} or {@link #delete} that fails was not committed: a failure never hides a
+ * committed change (see the implementation for the one exception, a connection lost during the
+ * commit itself).
+ */
+public interface BackingStore {
+
+  /** The unexpired entry, or null. */
+  Future<Entry> load(String cache, String key);
+
+  /** Inserts or replaces the entry, durably. */
+  Future<Void> write(String cache, Entry entry);
+
+  /** Deletes the entry if it is there, durably. */
+  Future<Void> delete(String cache, String key);
+
+  /** Deletes every entry of a cache. */
+  Future<Void> deleteCache(String cache);
+
+  /**
+   * Up to {@code limit} unexpired keys of a cache that start with {@code prefix}, after
+   * {@code afterKey} (exclusive, null for none), in ascending order of their UTF-8 bytes.
+   */
+  Future<List<String>> keys(String cache, String prefix, String afterKey, int limit);
+
+  /** Deletes rows past their expiry; returns how many. */
+  Future<Long> sweepExpired();
+
+  /** A cheap round trip, to notice a store that failed or came back without user traffic. */
+  Future<Void> ping();
+
+  /** UP, DOWN (recent calls failed) or OPEN (the circuit breaker refuses calls). */
+  StoreStatus status();
+
+  /** Releases connections and threads. */
+  Future<Void> close();
+}

@@ -1,0 +1,231 @@
+package io.cairn.node;
+
+import io.cairn.cache.CacheFailure;
+import io.cairn.cache.CacheService;
+import io.cairn.cache.CacheServices;
+import io.cairn.cache.CacheSettings;
+import io.cairn.node.config.CacheDefinition;
+import io.cairn.node.config.CairnConfig;
+import io.cairn.node.config.Values;
+import io.cairn.node.health.Health;
+import io.cairn.node.metrics.ActiveRequests;
+import io.cairn.node.metrics.Metrics;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Cairn process. It starts in this order: metrics registry, Vert.x, the cache service (which
+ * opens the store), the caches of the configuration, {@code http.instances} HTTP verticles that
+ * share the port; then it is ready. It stops in the reverse order, see {@link #stop()}.
+ */
+public final class Node {
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+  private final CairnConfig config;
+  private final Health health = new Health();
+  private final Promise<Void> started = Promise.promise();
+  private Metrics metrics;
+  private ActiveRequests active;
+  private volatile Vertx vertx;
+  private volatile CacheService caches;
+  private volatile String deploymentId;
+  private volatile int port;
+  private Future<Void> stopped;
+
+  public Node(CairnConfig config) {
+    this.config = config;
+  }
+
+  public Health health() {
+    return health;
+  }
+
+  /** The port the HTTP API listens on, once started. */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * Starts the node. The steps before Vert.x (data directory, metrics) run on the calling thread;
+   * the returned Future fails with a {@link StartupFailure} that names the step that failed.
+   */
+  public Future<Void> start() {
+    try {
+      Path dataDir = prepareDataDir(config.data().dir());
+      int firstPort = listenPort(); // may resolve a host name: not on an event loop
+      metrics = Metrics.create(config.node().id());
+      active = new ActiveRequests(metrics.registry());
+      vertx = Vertx.vertx(new VertxOptions());
+      startOnVertx(dataDir, firstPort).onComplete(started);
+    } catch (RuntimeException e) {
+      started.fail(e);
+    }
+    return started.future();
+  }
+
+  private Future<Void> startOnVertx(Path dataDir, int firstPort) {
+    CacheSettings settings = config.cacheSettings();
+    settings = new CacheSettings(dataDir, settings.maxKeyBytes(), settings.maxValueBytes(), settings.store());
+    return CacheServices.start(vertx, settings, metrics.registry())
+        .recover(e -> Future.failedFuture(new StartupFailure("the cache service did not start", e)))
+        .compose(service -> {
+          caches = service;
+          health.store(service::storeStatus);
+          return defineCaches(service);
+        })
+        .compose(v -> deployHttp(firstPort, 3))
+        .map(v -> {
+          health.started();
+          log.atInfo()
+              .setMessage("ready on http://{}:{}")
+              .addArgument(hostForUrl(config.http().host()))
+              .addArgument(port)
+              .addKeyValue("node", config.node().id())
+              .addKeyValue("dataDir", dataDir)
+              .addKeyValue("store", config.store().describe(dataDir))
+              .addKeyValue("httpInstances", config.http().instances())
+              .log();
+          return null;
+        });
+  }
+
+  /** Creates each configured cache that does not exist; an existing one is left as it is. */
+  private Future<Void> defineCaches(CacheService service) {
+    Future<Void> chain = Future.succeededFuture();
+    for (CacheDefinition def : config.caches()) {
+      chain = chain.compose(v -> service.describe(def.name()).compose(
+          existing -> {
+            if (!existing.spec().equals(def.spec())) {
+              log.info("cache {} exists with another configuration than {} (changed through the API?): left as it is",
+                  def.name(), def.toYaml());
+            }
+            return Future.<Void>succeededFuture();
+          },
+          absent -> {
+            if (absent instanceof CacheFailure && ((CacheFailure) absent).reason() == CacheFailure.Reason.NO_SUCH_CACHE) {
+              return service.define(def.name(), def.spec()).map(d -> {
+                log.info("created cache {} from the configuration: {}", def.name(), def.toYaml());
+                return (Void) null;
+              });
+            }
+            return Future.<Void>failedFuture(absent);
+          })
+          .recover(e -> Future.failedFuture(
+              new StartupFailure("cannot create cache " + def.name() + " of the configuration", e))));
+    }
+    return chain;
+  }
+
+  /**
+   * Deploys the HTTP verticles. With {@code http.port: 0} the node picks a free port first, so
+   * that every instance shares it (Vert.x gives each server listening on port 0 its own port);
+   * if another process takes that port in between, it tries another.
+   */
+  private Future<Void> deployHttp(int listenPort, int attemptsLeft) {
+    HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(listenPort);
+    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, config.apiSettings(), metrics, health,
+        active, options, config.shutdown().grace());
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(config.http().instances()))
+        .map(id -> {
+          deploymentId = id;
+          port = listenPort;
+          return (Void) null;
+        })
+        .recover(e -> {
+          boolean lostRace = config.http().port() == 0 && attemptsLeft > 1 && e.getCause() instanceof BindException;
+          return lostRace
+              ? vertx.executeBlocking(this::listenPort, false).compose(p -> deployHttp(p, attemptsLeft - 1))
+              : Future.failedFuture(e);
+        });
+  }
+
+  private int listenPort() {
+    int configured = config.http().port();
+    if (configured != 0) {
+      return configured;
+    }
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(config.http().host()))) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new StartupFailure("cannot listen on " + config.http().host() + ":0", e);
+    }
+  }
+
+  private static Path prepareDataDir(Path dir) {
+    Path abs = dir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(abs);
+    } catch (IOException | RuntimeException e) {
+      throw new StartupFailure("data dir " + abs + " cannot be created", e);
+    }
+    try {
+      Path probe = Files.createTempFile(abs, ".write-probe", ".tmp");
+      Files.delete(probe);
+    } catch (IOException | RuntimeException e) {
+      throw new StartupFailure("data dir " + abs + " is not writable", e);
+    }
+    return abs;
+  }
+
+  /**
+   * Stops the node, once, whatever state its start reached: it stops being ready, stops
+   * accepting connections and lets in-flight requests finish within {@code shutdown.grace},
+   * closes the cache service (and with it the store), then Vert.x and the registry. Each step
+   * runs even when the one before it failed. Waits for a start in progress to settle first.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopped == null) {
+      health.stopping();
+      log.info("shutdown: not ready any more");
+      long begin = System.nanoTime();
+      stopped = started.future()
+          .transform(ignored -> step("stopping the HTTP servers; " + (active == null ? 0 : active.count())
+              + " request(s) in flight get up to " + Values.formatDuration(config.shutdown().grace()),
+              deploymentId == null ? null : () -> vertx.undeploy(deploymentId)))
+          .transform(ignored -> step("closing the cache service and its store",
+              caches == null ? null : () -> caches.close()))
+          .transform(ignored -> step("closing Vert.x", vertx == null ? null : () -> vertx.close()))
+          .transform(ar -> {
+            if (metrics != null) {
+              metrics.close();
+            }
+            log.info("shutdown: done in {} ms", (System.nanoTime() - begin) / 1_000_000);
+            return Future.succeededFuture();
+          });
+    }
+    return stopped;
+  }
+
+  private static Future<Void> step(String what, Supplier<Future<Void>> action) {
+    if (action == null) {
+      return Future.succeededFuture();
+    }
+    log.info("shutdown: {}", what);
+    try {
+      return action.get().recover(e -> {
+        log.warn("shutdown: {} failed: {}", what, StartupFailure.describe(e));
+        return Future.succeededFuture();
+      });
+    } catch (RuntimeException e) {
+      log.warn("shutdown: {} failed: {}", what, StartupFailure.describe(e));
+      return Future.succeededFuture();
+    }
+  }
+
+  private static String hostForUrl(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+}

@@ -1,0 +1,87 @@
+package io.cairn.node.health;
+
+import io.cairn.cache.CacheService;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * What {@code /health/ready} reports: whether the node has finished starting and not begun to
+ * stop (the {@code lifecycle} check), and whether the backing store answers (the {@code store}
+ * check). Thread-safe: the node writes it, every HTTP event loop reads it.
+ */
+public final class Health {
+
+  /** Where the node is in its life. */
+  public enum Phase { STARTING, STARTED, STOPPING }
+
+  /** One check: its name, whether it passes, and a word for a person. */
+  public record Check(String name, boolean up, String detail) {
+    JsonObject toJson() {
+      JsonObject o = new JsonObject().put("name", name).put("status", up ? "UP" : "DOWN");
+      return detail == null ? o : o.put("detail", detail);
+    }
+  }
+
+  /** Every check; the node is ready when all pass. */
+  public record Report(List<Check> checks) {
+    public boolean up() {
+      return checks.stream().allMatch(Check::up);
+    }
+
+    public JsonObject toJson() {
+      JsonArray list = new JsonArray();
+      checks.forEach(c -> list.add(c.toJson()));
+      return new JsonObject().put("status", up() ? "UP" : "DOWN").put("checks", list);
+    }
+  }
+
+  private volatile Phase phase = Phase.STARTING;
+  private volatile Supplier<CacheService.StoreStatus> store;
+
+  /** The node serves: every step of its start succeeded. */
+  public void started() {
+    if (phase == Phase.STARTING) {
+      phase = Phase.STARTED;
+    }
+  }
+
+  /** Shutdown began: from now on the node is never ready again. */
+  public void stopping() {
+    phase = Phase.STOPPING;
+  }
+
+  public Phase phase() {
+    return phase;
+  }
+
+  /** Where the store's state comes from, once the cache service runs. */
+  public void store(Supplier<CacheService.StoreStatus> status) {
+    this.store = status;
+  }
+
+  /** The readiness checks, evaluated now. */
+  public Report readiness() {
+    List<Check> checks = new ArrayList<>(2);
+    Phase p = phase;
+    checks.add(new Check("lifecycle", p == Phase.STARTED, p.name().toLowerCase(java.util.Locale.ROOT)));
+    checks.add(storeCheck());
+    return new Report(List.copyOf(checks));
+  }
+
+  private Check storeCheck() {
+    Supplier<CacheService.StoreStatus> s = store;
+    if (s == null) {
+      return new Check("store", false, "the cache service has not started");
+    }
+    try {
+      CacheService.StoreStatus status = s.get();
+      String detail = status.detail() == null ? status.state() : status.state() + ": " + status.detail();
+      return new Check("store", status.ready(), detail);
+    } catch (RuntimeException e) {
+      return new Check("store", false, "status unknown: " + e);
+    }
+  }
+}
