@@ -78,8 +78,12 @@ abstract class ApiTestBase {
 
   @AfterAll
   void stop() {
-    api.stop();
-    ApiHarness.await(service.close());
+    if (api != null) {
+      api.stop();
+    }
+    if (service != null) {
+      ApiHarness.await(service.close());
+    }
   }
 
   // ---- helpers ----
