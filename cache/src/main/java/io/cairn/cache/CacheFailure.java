@@ -40,7 +40,7 @@ public final class CacheFailure extends RuntimeException {
   public static CacheFailure preconditionFailed(String cache, String key, Precondition pre, Entry current) {
     String now = current == null ? "absent" : "at version " + current.version();
     String want = pre.ifMatch() == null ? "to be absent"
-        : pre.ifMatch() == Precondition.ANY ? "to exist" : "at one of versions " + pre.ifMatch();
+        : Precondition.ANY.equals(pre.ifMatch()) ? "to exist" : "at one of versions " + pre.ifMatch();
     return new CacheFailure(Reason.PRECONDITION_FAILED,
         "entry '" + key + "' in cache '" + cache + "' is " + now + ", the request expected it " + want, null);
   }

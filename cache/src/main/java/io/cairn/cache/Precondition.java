@@ -12,7 +12,10 @@ import java.util.Set;
  */
 public record Precondition(Set<Long> ifMatch, boolean ifNoneMatchAny) {
 
-  /** Stands for {@code If-Match: *} (the entry must exist, whatever its version). */
+  /**
+   * Stands for {@code If-Match: *} (the entry must exist, whatever its version). Compared by
+   * equality, so any {@code Set.of(-1L)} means the same: versions are always positive.
+   */
   public static final Set<Long> ANY = Set.of(-1L);
 
   public static final Precondition NONE = new Precondition(null, false);
@@ -35,7 +38,7 @@ public record Precondition(Set<Long> ifMatch, boolean ifNoneMatchAny) {
       if (current == null) {
         return false;
       }
-      if (ifMatch != ANY && !ifMatch.contains(current.version())) {
+      if (!ANY.equals(ifMatch) && !ifMatch.contains(current.version())) {
         return false;
       }
     }

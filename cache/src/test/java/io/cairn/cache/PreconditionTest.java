@@ -26,6 +26,8 @@ class PreconditionTest {
     var any = new Precondition(Precondition.ANY, false);
     assertThat(any.allows(AT_7)).isTrue();
     assertThat(any.allows(null)).isFalse();
+    var equalSet = new Precondition(java.util.Set.of(-1L), false);
+    assertThat(equalSet.allows(AT_7)).as("an equal set means If-Match: * too").isTrue();
   }
 
   @Test

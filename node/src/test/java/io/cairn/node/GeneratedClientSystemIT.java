@@ -1,0 +1,135 @@
+package io.cairn.node;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.cairn.cache.testing.PostgresServer;
+import io.cairn.client.ApiClient;
+import io.cairn.client.ApiException;
+import io.cairn.client.ApiResponse;
+import io.cairn.client.api.CachesApi;
+import io.cairn.client.api.EntriesApi;
+import io.cairn.client.model.BulkGetItem;
+import io.cairn.client.model.BulkGetRequest;
+import io.cairn.client.model.Cache;
+import io.cairn.client.model.CacheConfig;
+import io.cairn.client.model.EntryMetadata;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's walkthrough, driven through the Java client that openapi-generator makes from
+ * openapi.yaml during the build (as an application would use Cairn), against the real jar: once
+ * with the embedded store and once written through to a real PostgreSQL, where the rows are then
+ * read back from PostgreSQL itself after a restart of the node.
+ */
+class GeneratedClientSystemIT {
+  @TempDir Path dir;
+
+  @Test
+  void walkthroughWithTheEmbeddedStore() throws Exception {
+    try (CairnProcess node = CairnProcess.startNode(dir.resolve("data"))) {
+      walkthrough(client(node.port()));
+    }
+  }
+
+  @Test
+  void walkthroughWrittenThroughToPostgresSurvivesARestart() throws Exception {
+    try (PostgresServer pg = PostgresServer.launch()) {
+      String[] store = {"--store.url", pg.jdbcUrl(), "--store.user", pg.user()};
+      EntryMetadata kept;
+      try (CairnProcess node = CairnProcess.startNode(dir.resolve("data"), store)) {
+        ApiClient client = client(node.port());
+        walkthrough(client);
+        kept = new EntriesApi(client).putEntry("users", "kept", file("{\"name\":\"Kim\"}"), null, null, null);
+      }
+      // A new node with an empty data dir on the same PostgreSQL: the definition is gone with
+      // the data dir, the rows are not; defining the cache again reads them back from the store.
+      try (CairnProcess node = CairnProcess.startNode(dir.resolve("data-2"), store)) {
+        ApiClient client = client(node.port());
+        new CachesApi(client).putCache("users", new CacheConfig().maxEntries(1000L));
+        ApiResponse<File> got = new EntriesApi(client).getEntryWithHttpInfo("users", "kept", null);
+        assertThat(Files.readString(got.getData().toPath())).isEqualTo("{\"name\":\"Kim\"}");
+        assertThat(header(got.getHeaders(), "ETag")).isEqualTo("\"" + kept.getVersion() + "\"");
+      }
+    }
+  }
+
+  private void walkthrough(ApiClient client) throws Exception {
+    CachesApi caches = new CachesApi(client);
+    EntriesApi entries = new EntriesApi(client);
+
+    Cache created = caches.putCache("users", new CacheConfig().maxEntries(1000L).defaultTtlMillis(3_600_000L));
+    assertThat(created.getName()).isEqualTo("users");
+    assertThat(created.getConfig().getMaxEntries()).isEqualTo(1000L);
+    assertThat(created.getConfig().getStore()).hasToString("jdbc");
+
+    ApiResponse<EntryMetadata> put = entries.putEntryWithHttpInfo(
+        "users", "42", file("{\"name\":\"Ada\"}"), null, "*", null);
+    assertThat(put.getStatusCode()).isEqualTo(201);
+    long version = put.getData().getVersion();
+    assertThat(header(put.getHeaders(), "ETag")).isEqualTo("\"" + version + "\"");
+    assertThat(put.getData().getSize()).isEqualTo(14L);
+    assertThat(put.getData().getExpiresAt()).isNotNull();
+
+    ApiResponse<File> got = entries.getEntryWithHttpInfo("users", "42", null);
+    assertThat(got.getStatusCode()).isEqualTo(200);
+    assertThat(Files.readString(got.getData().toPath())).isEqualTo("{\"name\":\"Ada\"}");
+    assertThat(header(got.getHeaders(), "ETag")).isEqualTo("\"" + version + "\"");
+
+    // A conditional put with a stale ETag conflicts, and the stored value is unchanged.
+    EntryMetadata replaced = entries.putEntry("users", "42", file("{\"name\":\"Ada L.\"}"), "\"" + version + "\"", null, null);
+    assertThat(replaced.getVersion()).isGreaterThan(version);
+    ApiException conflict = catchThrowableOfType(ApiException.class,
+        () -> entries.putEntry("users", "42", file("{\"name\":\"Bob\"}"), "\"" + version + "\"", null, null));
+    assertThat(conflict.getCode()).isEqualTo(412);
+    assertThat(header(conflict.getResponseHeaders(), "Content-Type")).startsWith("application/problem+json");
+    JsonObject problem = JsonParser.parseString(conflict.getResponseBody()).getAsJsonObject();
+    assertThat(problem.get("type").getAsString()).isEqualTo("https://cairn.io/problems/precondition-failed");
+    assertThat(problem.get("status").getAsInt()).isEqualTo(412);
+    assertThat(problem.get("requestId").getAsString()).isNotBlank();
+    assertThat(Files.readString(entries.getEntry("users", "42", null).toPath())).isEqualTo("{\"name\":\"Ada L.\"}");
+
+    // Bulk read: the order asked, found and missing alike.
+    List<BulkGetItem> items = entries.getEntries("users", new BulkGetRequest().keys(List.of("nope", "42")))
+        .getEntries();
+    assertThat(items).extracting(BulkGetItem::getKey).containsExactly("nope", "42");
+    assertThat(items.get(0).getFound()).isFalse();
+    assertThat(new String(items.get(1).getValue(), UTF_8)).isEqualTo("{\"name\":\"Ada L.\"}");
+    assertThat(entries.listKeys("users", "4", 10, null).getKeys()).containsExactly("42");
+
+    entries.deleteEntry("users", "42", "\"" + replaced.getVersion() + "\"", null);
+    ApiException gone = catchThrowableOfType(ApiException.class, () -> entries.getEntry("users", "42", null));
+    assertThat(gone.getCode()).isEqualTo(404);
+    assertThat(JsonParser.parseString(gone.getResponseBody()).getAsJsonObject().get("type").getAsString())
+        .isEqualTo("https://cairn.io/problems/entry-not-found");
+    assertThat(caches.listCaches().getCaches()).extracting(Cache::getName).contains("users");
+  }
+
+  private ApiClient client(int port) {
+    ApiClient client = new ApiClient();
+    client.setBasePath("http://127.0.0.1:" + port);
+    client.setTempFolderPath(dir.toString());
+    return client;
+  }
+
+  private File file(String content) throws Exception {
+    return Files.writeString(Files.createTempFile(dir, "value", ".json"), content).toFile();
+  }
+
+  private static String header(Map<String, List<String>> headers, String name) {
+    return headers.entrySet().stream()
+        .filter(e -> e.getKey().equalsIgnoreCase(name))
+        .map(e -> e.getValue().get(0))
+        .findFirst()
+        .orElse(null);
+  }
+}
