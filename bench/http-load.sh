@@ -19,14 +19,14 @@
 #
 # Needs: wrk (apt-get install wrk), curl, a JDK 17, and ../shared/peers (built by its build.sh,
 # which this script runs if the ceiling is not built yet).
-# Settings: REPS (3), DURATION (10s), WARMUP (5s), CONNS (32), THREADS (2), KEYS (1000),
+# Settings: REPS (3), DURATION (10s), WARMUP (10s, as the peers), CONNS (32), THREADS (2), KEYS (1000),
 # CAIRN_PORT (17070), CAIRN_HEAP (512m), PEERS_HOME (../shared/peers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 REPS="${REPS:-3}"
 DURATION="${DURATION:-10s}"
-WARMUP="${WARMUP:-5s}"
+WARMUP="${WARMUP:-10s}"
 CONNS="${CONNS:-32}"
 THREADS="${THREADS:-2}"
 KEYS="${KEYS:-1000}"

@@ -72,7 +72,7 @@ public final class LocalCache {
     this.name = Objects.requireNonNull(name, "name");
     this.capacity = Objects.requireNonNull(capacity, "capacity");
     this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
-    this.executor = executor;
+    this.executor = Objects.requireNonNull(executor, "executor");
     this.ticker = ticker;
     this.registry = registry;
     this.cache = build(capacity);
@@ -85,7 +85,7 @@ public final class LocalCache {
    * @param wallClock the clock {@link Entry#expiresAt()} is measured against
    */
   public static LocalCache create(String name, Capacity capacity, Clock wallClock, MeterRegistry registry) {
-    LocalCache local = new LocalCache(name, capacity, wallClock, null, null, registry);
+    LocalCache local = new LocalCache(name, capacity, wallClock, Runnable::run, null, registry);
     local.registerMeters();
     return local;
   }
@@ -100,9 +100,11 @@ public final class LocalCache {
     Caffeine<String, Entry> builder = Caffeine.newBuilder()
         .expireAfter(new EntryExpiry(wallClock))
         .recordStats(() -> counters);
-    if (executor != null) {
-      builder.executor(executor);
-    }
+    // Caffeine's own maintenance and notifications run on the calling thread (an event loop): the
+    // work is small and never blocks (no listener does I/O). Its default, the common pool, is
+    // the wrong place on a small machine: with fewer than 3 cores its parallelism is 1, and
+    // CompletableFuture then starts a new thread for every task, one per replaced entry.
+    builder.executor(executor);
     if (ticker != null) {
       builder.ticker(ticker);
     }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * with {@code synchronous=FULL}, so every commit fsyncs the WAL before it returns and an
  * acknowledged write survives a power loss. SQLite was chosen over H2 because H2 does not fsync
  * per commit (it writes its store asynchronously, so a crash may lose the last acknowledged
- * writes). A {@code busy_timeout} equal to the call timeout lets writers queue for SQLite's one
- * write lock, and {@code BEGIN IMMEDIATE} takes it at the start of each write transaction.
+ * writes). Writers queue for SQLite's one write lock in arrival order behind a fair lock of this
+ * class (SQLite's own busy handler is unfair); {@code BEGIN IMMEDIATE} takes it at the start of
+ * each write transaction, and a {@code busy_timeout} equal to the call timeout covers any other
+ * process that holds it.
  * PostgreSQL commits durably with its defaults ({@code fsync}, {@code synchronous_commit} on).
  *
  * <p><b>Schema.</b> One table, {@code cairn_entries (cache_name, entry_key, value, content_type,
@@ -85,6 +88,13 @@ public final class JdbcBackingStore implements BackingStore {
   private final LongSupplier nanoTime;
   private final CircuitBreaker breaker;
   private final StoreMetrics metrics;
+  /**
+   * SQLite has one write lock, and its busy handler is unfair: writers that find it taken sleep in
+   * growing steps, so under load some starve past their deadline. Writers take this fair lock
+   * first (on a worker thread) and so reach SQLite one at a time, in arrival order. Null for
+   * PostgreSQL, which locks rows itself.
+   */
+  private final ReentrantLock sqliteWriter;
   private volatile String lastError;
   private volatile boolean closed;
 
@@ -92,6 +102,7 @@ public final class JdbcBackingStore implements BackingStore {
       StoreSettings settings, Clock wallClock, LongSupplier nanoTime, MeterRegistry registry) {
     this.vertx = vertx;
     this.dialect = dialect;
+    this.sqliteWriter = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
     this.dataSource = dataSource;
     this.pool = pool;
     this.timeoutMillis = settings.timeout().toMillis();
@@ -429,13 +440,29 @@ public final class JdbcBackingStore implements BackingStore {
    * Runs {@code statements} in a transaction and commits only if the call has not been abandoned
    * by its timer (see the class comment).
    */
-  private static <T> T inTransaction(Connection c, Attempt attempt, Statements<T> statements)
+  private <T> T inTransaction(Connection c, Attempt attempt, Statements<T> statements)
       throws SQLException {
     return inTransaction(c, attempt, statements, null);
   }
 
   /** @param committing for tests: runs after the call is marked COMMITTING, before commit() */
-  private static <T> T inTransaction(Connection c, Attempt attempt, Statements<T> statements, Runnable committing)
+  private <T> T inTransaction(Connection c, Attempt attempt, Statements<T> statements, Runnable committing)
+      throws SQLException {
+    if (sqliteWriter == null) {
+      return transaction(c, attempt, statements, committing);
+    }
+    sqliteWriter.lock();
+    try {
+      if (!attempt.isPending()) {
+        throw new Abandoned(); // its deadline passed while it queued: nothing was written
+      }
+      return transaction(c, attempt, statements, committing);
+    } finally {
+      sqliteWriter.unlock();
+    }
+  }
+
+  private static <T> T transaction(Connection c, Attempt attempt, Statements<T> statements, Runnable committing)
       throws SQLException {
     c.setAutoCommit(false);
     try {
