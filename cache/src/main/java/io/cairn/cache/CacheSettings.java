@@ -42,6 +42,14 @@ public record CacheSettings(Path dataDir, int maxKeyBytes, long maxValueBytes, S
       Duration breakerReset,
       Duration sweepInterval) {
 
+    /** Everything but the password, which never reaches a log line. */
+    @Override
+    public String toString() {
+      return "StoreSettings[url=" + url + ", user=" + user + ", password=" + (password == null ? "null" : "***")
+          + ", poolSize=" + poolSize + ", timeout=" + timeout + ", breakerFailures=" + breakerFailures
+          + ", breakerReset=" + breakerReset + ", sweepInterval=" + sweepInterval + "]";
+    }
+
     public static StoreSettings defaults() {
       return new StoreSettings(null, null, null, 4, Duration.ofSeconds(2), 5,
           Duration.ofSeconds(5), Duration.ofMinutes(1));

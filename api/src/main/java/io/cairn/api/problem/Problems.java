@@ -81,6 +81,11 @@ public final class Problems {
     if (known != null) {
       return known;
     }
+    if (failure instanceof io.vertx.core.http.HttpClosedException) {
+      // The client went away mid-request: nothing to answer and nothing for an operator to do.
+      log.atDebug().addKeyValue("requestId", requestId(rc)).log("client closed the connection: {}", failure.toString());
+      return new ApiProblem(ProblemType.INVALID_REQUEST, "the client closed the connection before the request was complete");
+    }
     log.atError()
         .addKeyValue("requestId", requestId(rc))
         .addKeyValue("method", rc.request().method().name())
