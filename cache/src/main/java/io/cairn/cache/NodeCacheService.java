@@ -277,14 +277,20 @@ final class NodeCacheService implements CacheService {
   @Override
   public Future<Entry> get(String cache, String key) {
     CacheHandle h = handle(cache);
-    if (h == null) {
-      return Future.failedFuture(CacheFailure.noSuchCache(cache));
-    }
-    String problem = Keys.keyProblem(key, settings.maxKeyBytes());
-    if (problem != null) {
-      return Future.failedFuture(CacheFailure.invalidKey(problem));
+    CacheFailure refused = refusal(h, cache, key);
+    if (refused != null) {
+      return Future.failedFuture(refused);
     }
     return read(h, key);
+  }
+
+  /** Why an entry operation on {@code key} of cache {@code h} is refused before it starts, or null. */
+  private CacheFailure refusal(CacheHandle h, String cache, String key) {
+    if (h == null) {
+      return CacheFailure.noSuchCache(cache);
+    }
+    String problem = Keys.keyProblem(key, settings.maxKeyBytes());
+    return problem == null ? null : CacheFailure.invalidKey(problem);
   }
 
   /** A hit completes at once; a miss completes on the caller's context (LocalCache sees to it). */
@@ -341,12 +347,9 @@ final class NodeCacheService implements CacheService {
   public Future<PutResult> put(String cache, String key, byte[] value, String contentType, Duration ttl,
       Precondition pre) {
     CacheHandle h = handle(cache);
-    if (h == null) {
-      return Future.failedFuture(CacheFailure.noSuchCache(cache));
-    }
-    String problem = Keys.keyProblem(key, settings.maxKeyBytes());
-    if (problem != null) {
-      return Future.failedFuture(CacheFailure.invalidKey(problem));
+    CacheFailure refused = refusal(h, cache, key);
+    if (refused != null) {
+      return Future.failedFuture(refused);
     }
     if (value == null) {
       return Future.failedFuture(new NullPointerException("value"));
@@ -398,12 +401,9 @@ final class NodeCacheService implements CacheService {
   @Override
   public Future<Void> delete(String cache, String key, Precondition pre) {
     CacheHandle h = handle(cache);
-    if (h == null) {
-      return Future.failedFuture(CacheFailure.noSuchCache(cache));
-    }
-    String problem = Keys.keyProblem(key, settings.maxKeyBytes());
-    if (problem != null) {
-      return Future.failedFuture(CacheFailure.invalidKey(problem));
+    CacheFailure refused = refusal(h, cache, key);
+    if (refused != null) {
+      return Future.failedFuture(refused);
     }
     Precondition condition = pre == null ? Precondition.NONE : pre;
     Context context = Vertx.currentContext();

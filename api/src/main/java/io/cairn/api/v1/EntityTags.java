@@ -1,7 +1,9 @@
 package io.cairn.api.v1;
 
 import io.cairn.cache.Precondition;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -27,6 +29,36 @@ final class EntityTags {
       return Precondition.ANY;
     }
     Set<Long> versions = new HashSet<>();
+    for (Tag tag : tags(header)) {
+      if (!tag.weak() && tag.version() >= 0) {
+        versions.add(tag.version());
+      }
+    }
+    return versions;
+  }
+
+  /**
+   * Whether an {@code If-None-Match} on a read names the current version ({@code *} names any):
+   * the weak comparison, so {@code W/"7"} and {@code "7"} both name version 7.
+   */
+  static boolean noneMatchNames(String header, long version) {
+    if (header.trim().equals("*")) {
+      return true;
+    }
+    for (Tag tag : tags(header)) {
+      if (tag.version() == version) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One entity tag of a list; {@code version} is -1 when the tag is no version of ours. */
+  private record Tag(boolean weak, long version) {}
+
+  /** The tags of a comma-separated list of {@code "..."} and {@code W/"..."}. */
+  private static List<Tag> tags(String header) {
+    List<Tag> tags = new ArrayList<>();
     int i = 0;
     int n = header.length();
     while (i < n) {
@@ -41,44 +73,10 @@ final class EntityTags {
       if (header.charAt(open) != '"' || close < 0) {
         throw new IllegalArgumentException("malformed entity tag list: " + header);
       }
-      if (!weak) {
-        long v = version(header, open + 1, close);
-        if (v >= 0) {
-          versions.add(v);
-        }
-      }
+      tags.add(new Tag(weak, version(header, open + 1, close)));
       i = close + 1;
     }
-    return versions;
-  }
-
-  /**
-   * Whether an {@code If-None-Match} on a read names the current version ({@code *} names any):
-   * the weak comparison, so {@code W/"7"} and {@code "7"} both name version 7.
-   */
-  static boolean noneMatchNames(String header, long version) {
-    if (header.trim().equals("*")) {
-      return true;
-    }
-    int i = 0;
-    int n = header.length();
-    while (i < n) {
-      char c = header.charAt(i);
-      if (c == ' ' || c == '\t' || c == ',') {
-        i++;
-        continue;
-      }
-      int open = c == 'W' ? i + 2 : i;
-      int close = header.indexOf('"', open + 1);
-      if (header.charAt(open) != '"' || close < 0) {
-        throw new IllegalArgumentException("malformed entity tag list: " + header);
-      }
-      if (version(header, open + 1, close) == version) {
-        return true;
-      }
-      i = close + 1;
-    }
-    return false;
+    return tags;
   }
 
   /** The version an opaque tag spells exactly (no sign, no leading zero), or -1. */
