@@ -72,10 +72,10 @@ public final class SimTrace {
    * An AssertionError that says what broke, the seed, the exact command that replays it, and the
    * trace.
    */
-  public AssertionError failure(String what, long seed, String replayCommand, Throwable cause) {
+  public SimFailure failure(String what, long seed, String replayCommand, Throwable cause) {
     String message = what + "\n  seed: " + seed + "\n  replay: " + replayCommand
         + "\n  last " + Math.min(recorded, ring.length) + " of " + recorded + " events:\n" + dump()
         + "  (end of trace; seed " + seed + ": " + what.lines().findFirst().orElse("") + ")";
-    return new AssertionError(message, cause);
+    return new SimFailure(message, seed, cause);
   }
 }

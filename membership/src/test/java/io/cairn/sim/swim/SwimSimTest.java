@@ -1,0 +1,256 @@
+package io.cairn.sim.swim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.membership.Member;
+import io.cairn.membership.MemberStatus;
+import io.cairn.sim.Seeds;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Deterministic simulations of SWIM membership under faults. Each test runs once per seed of
+ * {@link Seeds} (CI default below; {@code -Dcairn.sim.seeds=K} for more); a failure prints its
+ * seed, the last 200 events and the replay command, e.g.
+ * {@code ./mvnw -pl membership -am test -Dtest=SwimSimTest -Dcairn.seed=N
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
+ *
+ * <p>The promises checked, with the LAN settings: under 10% loss, 1–50 ms delays and duplicates,
+ * no live node is ever DEAD anywhere; a crashed node is DEAD everywhere; a partition shorter than
+ * half the shortest suspicion timeout kills nobody, a longer one may, and after it heals the sides
+ * merge into one view with everyone ALIVE, those declared dead at a higher incarnation; a node
+ * that leaves is LEFT everywhere and never DEAD; a node restarted with fresh state is ALIVE
+ * everywhere at a higher incarnation than the one it died with. {@link SwimSim} and
+ * {@link FaultLog} check the invariants after every event.
+ */
+class SwimSimTest {
+  /** 100-node runs cost most; CI runs this many of them. */
+  static final int BIG_SEEDS = 10;
+
+  static LongStream bigSeeds() {
+    return Seeds.seeds(BIG_SEEDS);
+  }
+
+  static LongStream seeds() {
+    return Seeds.seeds(Seeds.DEFAULT_COUNT);
+  }
+
+  private static SwimSim lossy(int n, long seed, String test) {
+    SwimSim sim = SwimSim.swim(n, seed).replayTest("SwimSimTest#" + test);
+    sim.network().drop(0.10).delay(Duration.ofMillis(1), Duration.ofMillis(50)).duplicate(0.02);
+    return sim.start();
+  }
+
+  /** Every live node knows every live node and holds none of them DEAD or LEFT. */
+  private static boolean allJoined(SwimSim sim) {
+    int[] live = sim.liveNodes();
+    for (int o : live) {
+      int known = 0;
+      for (Member m : sim.core(o).members()) {
+        int mi = sim.index(m.id());
+        if (sim.isLive(mi) && !m.status().isGone()) {
+          known++;
+        }
+      }
+      if (known != live.length) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void joinAll(SwimSim sim) {
+    if (!sim.runUntil(() -> allJoined(sim), Duration.ofMillis(500), Duration.ofSeconds(60))) {
+      throw sim.fail("the group did not form within 60 s of virtual time");
+    }
+  }
+
+  /** Stops loss and duplicates, then waits for one view; fails with the differences. */
+  private static void settle(SwimSim sim, Duration limit) {
+    sim.network().drop(0).duplicate(0);
+    if (!sim.runUntil(sim::converged, Duration.ofMillis(500), limit)) {
+      throw sim.fail("no single view " + limit.toSeconds() + " s after the faults stopped:\n  "
+          + sim.divergence());
+    }
+  }
+
+  private static int[] shuffled(SwimSim sim, int[] nodes) {
+    int[] a = nodes.clone();
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = sim.random().nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  @ParameterizedTest
+  @MethodSource("bigSeeds")
+  void hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths(long seed) {
+    SwimSim sim = lossy(100, seed, "hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths");
+    joinAll(sim);
+
+    // five crashes at random moments over 20 s; loss, delays and duplicates all along
+    int[] victims = IntStream.of(shuffled(sim, sim.liveNodes())).limit(5).toArray();
+    long start = sim.scheduler().now();
+    for (int v : victims) {
+      sim.scheduler().at(start + Duration.ofSeconds(5).toNanos()
+          + sim.random().nextLong(Duration.ofSeconds(20).toNanos()), () -> sim.crash(v));
+    }
+    sim.runFor(Duration.ofSeconds(30));
+
+    // a blip: too short to justify any death
+    int[] live = shuffled(sim, sim.liveNodes());
+    int half = live.length / 2;
+    sim.partition(java.util.Arrays.copyOfRange(live, 0, half),
+        java.util.Arrays.copyOfRange(live, half, live.length),
+        Duration.ofNanos(sim.shortestSuspicionTimeoutNanos() / 2));
+    sim.runFor(Duration.ofSeconds(15));
+
+    // a long partition, 30% against 70% of all nodes, then heal and keep the loss for 20 s
+    int[] all = shuffled(sim, IntStream.range(0, sim.size()).toArray());
+    int cut = sim.size() * 3 / 10;
+    int[] minority = java.util.Arrays.copyOfRange(all, 0, cut);
+    sim.partition(minority, java.util.Arrays.copyOfRange(all, cut, all.length), Duration.ofSeconds(30));
+    sim.runFor(Duration.ofSeconds(50));
+
+    settle(sim, Duration.ofSeconds(60));
+    sim.guard(() -> {
+      // the partition did its work: someone was declared dead across it ...
+      List<SwimSim.Death> partitionDeaths = new ArrayList<>();
+      for (SwimSim.Death d : sim.deaths()) {
+        if (sim.isLive(d.member())) {
+          partitionDeaths.add(d);
+        }
+      }
+      assertThat(partitionDeaths).as("deaths of live nodes across the 30 s partition").isNotEmpty();
+      // ... and every live node declared dead came back at a higher incarnation
+      for (SwimSim.Death d : partitionDeaths) {
+        assertThat(sim.core(d.member()).local().incarnation())
+            .as("%s, declared DEAD@%d by %s, rejoined higher", sim.id(d.member()), d.incarnation(),
+                sim.id(d.observer()))
+            .isGreaterThan(d.incarnation());
+      }
+      // every crashed node is DEAD at every live node (divergence() checked it too)
+      for (int o : sim.liveNodes()) {
+        for (int v : victims) {
+          assertThat(sim.core(o).member(sim.id(v)).map(Member::status).orElse(MemberStatus.DEAD))
+              .isEqualTo(MemberStatus.DEAD);
+        }
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void lossAloneNeverKillsAnyone(long seed) {
+    SwimSim sim = lossy(30, seed, "lossAloneNeverKillsAnyone");
+    joinAll(sim);
+    sim.runFor(Duration.ofSeconds(120));
+    settle(sim, Duration.ofSeconds(30));
+    sim.guard(() -> assertThat(sim.deaths()).isEmpty());
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void nodesThatLeaveAreLeftEverywhereAndNeverDead(long seed) {
+    SwimSim sim = lossy(40, seed, "nodesThatLeaveAreLeftEverywhereAndNeverDead");
+    joinAll(sim);
+    int[] leavers = IntStream.of(shuffled(sim, sim.liveNodes())).limit(4).toArray();
+    long start = sim.scheduler().now();
+    for (int l : leavers) {
+      sim.scheduler().at(start + sim.random().nextLong(Duration.ofSeconds(5).toNanos()),
+          () -> sim.leave(l, Duration.ofSeconds(1)));
+    }
+    sim.runFor(Duration.ofSeconds(30));
+    settle(sim, Duration.ofSeconds(30));
+    sim.guard(() -> {
+      for (int o : sim.liveNodes()) {
+        for (int l : leavers) {
+          assertThat(sim.core(o).member(sim.id(l)).map(Member::status))
+              .as("%s at %s", sim.id(l), sim.id(o))
+              .hasValueSatisfying(s -> assertThat(s).isEqualTo(MemberStatus.LEFT));
+        }
+      }
+      assertThat(sim.deaths()).isEmpty();
+    });
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void aRestartedNodeRejoinsAliveAtAHigherIncarnation(long seed) {
+    SwimSim sim = lossy(40, seed, "aRestartedNodeRejoinsAliveAtAHigherIncarnation");
+    joinAll(sim);
+    int[] picked = shuffled(sim, sim.liveNodes());
+    int[] slow = {picked[0], picked[1], picked[2]};
+    int quick = picked[3];
+    for (int v : slow) {
+      sim.crash(v);
+    }
+    // a crash and restart faster than any detection
+    sim.crash(quick);
+    sim.runFor(Duration.ofMillis(300));
+    sim.restart(quick);
+    boolean allDead = sim.runUntil(() -> {
+      for (int o : sim.liveNodes()) {
+        for (int v : slow) {
+          if (sim.core(o).member(sim.id(v)).map(m -> m.status() != MemberStatus.DEAD).orElse(true)) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }, Duration.ofMillis(500), Duration.ofSeconds(60));
+    if (!allDead) {
+      throw sim.fail("crashed nodes not DEAD everywhere within 60 s");
+    }
+    Map<Integer, Long> diedAt = new HashMap<>();
+    for (SwimSim.Death d : sim.deaths()) {
+      diedAt.merge(d.member(), d.incarnation(), Math::max);
+    }
+    for (int v : slow) {
+      sim.restart(v);
+    }
+    sim.runFor(Duration.ofSeconds(20));
+    settle(sim, Duration.ofSeconds(60));
+    sim.guard(() -> {
+      for (int v : slow) {
+        long now = sim.core(v).local().incarnation();
+        assertThat(now).as("%s rejoined above its death", sim.id(v)).isGreaterThan(diedAt.get(v));
+        for (int o : sim.liveNodes()) {
+          assertThat(sim.core(o).member(sim.id(v)))
+              .hasValueSatisfying(m -> {
+                assertThat(m.status()).isEqualTo(MemberStatus.ALIVE);
+                assertThat(m.incarnation()).isEqualTo(now);
+              });
+        }
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void theSameSeedReplaysTheSameRun(long seed) {
+    assertThat(history(seed)).isEqualTo(history(seed));
+  }
+
+  private static List<String> history(long seed) {
+    List<String> events = new ArrayList<>();
+    SwimSim sim = SwimSim.swim(15, seed).replayTest("SwimSimTest#theSameSeedReplaysTheSameRun")
+        .onEvent(o -> events.add(o.at() + " " + o.observer() + " " + o.event()));
+    sim.network().drop(0.1).delay(Duration.ofMillis(1), Duration.ofMillis(50)).duplicate(0.05);
+    sim.start();
+    sim.scheduler().at(Duration.ofSeconds(10).toNanos(), () -> sim.crash(3));
+    sim.runFor(Duration.ofSeconds(30));
+    events.add("sent " + sim.sentTotal() + " delivered " + sim.network().delivered());
+    return events;
+  }
+}
