@@ -18,9 +18,17 @@ public final class SimTrace {
 
   private final Slot[] ring;
   private long recorded;
+  private java.util.function.Function<Object, String> formatter = String::valueOf;
 
+  /** A trace of {@code -Dcairn.sim.trace=N} entries, {@value #DEFAULT_CAPACITY} by default. */
   public SimTrace() {
-    this(DEFAULT_CAPACITY);
+    this(Integer.getInteger("cairn.sim.trace", DEFAULT_CAPACITY));
+  }
+
+  /** How details are printed (messages briefly, for example); applied only when printed. */
+  public SimTrace formatter(java.util.function.Function<Object, String> formatter) {
+    this.formatter = formatter;
+    return this;
   }
 
   public SimTrace(int capacity) {
@@ -61,7 +69,7 @@ public final class SimTrace {
         out.append(" -> ").append(s.b);
       }
       if (s.detail != null) {
-        out.append("  ").append(s.detail);
+        out.append("  ").append(formatter.apply(s.detail));
       }
       out.append('\n');
     }
