@@ -62,6 +62,8 @@ public final class SwimSim {
   private long staggerNanos = Duration.ofSeconds(3).toNanos();
   private boolean checkInvariants = true;
   private boolean strictJoined;
+  private boolean bootstrap;
+  private List<io.cairn.membership.swim.Update> fullState;
   private boolean started;
 
   private final SplittableRandom control;
@@ -224,6 +226,16 @@ public final class SwimSim {
     return this;
   }
 
+  /**
+   * Skips the join: each node, as it boots, is handed a push-pull reply that lists every node
+   * ALIVE at incarnation 0, as if it had just joined a formed group. For large benchmarks, where
+   * joining one by one through the seeds would take most of the run.
+   */
+  public SwimSim bootstrap(boolean on) {
+    this.bootstrap = on;
+    return this;
+  }
+
   /** Called with every event every node publishes. */
   public SwimSim onEvent(Consumer<Observed> listener) {
     listeners.add(listener);
@@ -303,6 +315,18 @@ public final class SwimSim {
     trace.record(scheduler.now(), "BOOT", node.id, null, seeded ? "seeds " + node.seeds : "unseeded");
     if (seeded) {
       node.core.seeds(clock.nowNanos(), node.seeds, false);
+    }
+    if (bootstrap) {
+      if (fullState == null) {
+        List<io.cairn.membership.swim.Update> all = new ArrayList<>(size);
+        for (Node n : nodes) {
+          all.add(new io.cairn.membership.swim.Update(n.id, MemberStatus.ALIVE, 0, n.metadata, n.id));
+        }
+        fullState = List.copyOf(all);
+      }
+      Node peer = nodes[i == 0 ? Math.min(1, size - 1) : 0];
+      node.core.receive(clock.nowNanos(),
+          new SwimMessage.PushPull(peer.id, peer.address, false, true, fullState));
     }
     flush(i);
     int generation = node.generation;
@@ -390,6 +414,13 @@ public final class SwimSim {
     net.up(i);
     trace.record(scheduler.now(), "RESTART", node.id, null, null);
     boot(i, true);
+  }
+
+  /** Node i announces new metadata (under a higher incarnation). */
+  public void announce(int i, MemberMetadata metadata) {
+    trace.record(scheduler.now(), "ANNOUNCE", nodes[i].id, null, null);
+    nodes[i].core.announce(clock.nowNanos(), metadata);
+    flush(i);
   }
 
   /** Node i leaves gracefully, then stops after {@code linger}. */
