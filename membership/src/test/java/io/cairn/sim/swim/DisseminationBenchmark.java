@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
  *     [-Dcairn.bench.sizes=10,100,1000] [-Dcairn.bench.seeds=10]
  * </pre>
  * The table goes to {@code membership/target/surefire-reports/io.cairn.sim.swim.DisseminationBenchmark-output.txt}
- * and to standard output. Memory grows as n²: every core holds every member (about 0.4 KB each
- * in SwimCore's tables, measured at n = 1000), so n = 10000 would need some 40 GB of heap.
+ * and to standard output. Memory grows as n²: every core holds every member (about 190 bytes each
+ * in SwimCore's tables: 747 MB of heap at n = 2000), so n = 10000 would need about 19 GB.
  */
 @Tag("benchmark")
 class DisseminationBenchmark {
@@ -100,6 +100,12 @@ class DisseminationBenchmark {
     });
     sim.start();
     sim.runFor(WARM_UP);
+    if (seed == 1 && loss == 0) {
+      Runtime rt = Runtime.getRuntime();
+      System.gc();
+      System.out.printf(Locale.ROOT, "n=%d: heap in use after warm-up %.0f MB (max %.0f MB)%n", n,
+          (rt.totalMemory() - rt.freeMemory()) / 1e6, rt.maxMemory() / 1e6);
+    }
     long t0 = sim.scheduler().now();
     long sent0 = sim.sentTotal();
     long gossip0 = sim.sent(SwimMessage.Kind.GOSSIP);
