@@ -18,8 +18,9 @@ import java.util.random.RandomGenerator;
  *   <li>duplication: with a probability a second copy goes out with its own delay and loss;
  *   <li>partitions: ordered links can be blocked, both ways between groups or one way; a block
  *       also cuts messages already in flight; {@link #heal()} removes every block;
- *   <li>down endpoints (crashed nodes): nothing is sent from or delivered to them, in-flight
- *       messages included, until they are up again.
+ *   <li>down endpoints (crashed nodes): they send nothing, and nothing is delivered to them
+ *       (messages in flight to them included) until they are up again; what they sent before
+ *       going down still arrives, as packets already on the wire would.
  * </ul>
  */
 public final class SimNetwork<M> {

@@ -455,6 +455,15 @@ public final class SwimSim {
     scheduler.at(end, net::heal);
   }
 
+  /**
+   * Blocks the link from {@code from} to {@code to}, one way, for {@code duration}, then heals
+   * every block. A one-way block justifies no death: indirect probes go around it.
+   */
+  public void blockOneWay(int from, int to, Duration duration) {
+    net.blockOneWay(new int[] {from}, new int[] {to});
+    scheduler.after(duration, net::heal);
+  }
+
   /** The shortest suspicion timeout the settings give for this cluster size. */
   public long shortestSuspicionTimeoutNanos() {
     return io.cairn.membership.swim.SwimMath.suspicionMinNanos(settings, size);

@@ -80,8 +80,25 @@ class SwimSimTest {
   }
 
   private static void joinAll(SwimSim sim) {
-    if (!sim.runUntil(() -> allJoined(sim), Duration.ofMillis(500), Duration.ofSeconds(60))) {
-      throw sim.fail("the group did not form within 60 s of virtual time");
+    // 120 s: under 10% loss a node may miss another's JOINED gossip amid a hundred concurrent
+    // joins (seed 84 of the 100-node run), and only push-pull, every 30 s at n = 100, repairs it
+    if (!sim.runUntil(() -> allJoined(sim), Duration.ofMillis(500), Duration.ofSeconds(120))) {
+      StringBuilder why = new StringBuilder();
+      for (int o : sim.liveNodes()) {
+        long known = sim.core(o).members().stream()
+            .filter(m -> sim.isLive(sim.index(m.id())) && !m.status().isGone()).count();
+        if (known != sim.liveNodes().length && why.length() < 2000) {
+          why.append("\n  ").append(sim.id(o)).append(sim.core(o).joined() ? " joined" : " NOT joined")
+              .append(", knows ").append(known).append(" live; not live in its view: ")
+              .append(sim.core(o).members().stream()
+                  .filter(m -> sim.isLive(sim.index(m.id())) && m.status().isGone())
+                  .map(m -> m.id() + ":" + m.status() + "@" + m.incarnation()).toList())
+              .append("; unknown: ").append(IntStream.of(sim.liveNodes())
+                  .filter(x -> sim.core(o).member(sim.id(x)).isEmpty())
+                  .mapToObj(sim::id).toList());
+        }
+      }
+      throw sim.fail("the group did not form within 120 s of virtual time:" + why);
     }
   }
 
@@ -179,7 +196,10 @@ class SwimSimTest {
    * shortest timeout is 2 s, the longest 6 s) between two random halves, under 10% loss, must kill
    * nobody: the suspected nodes refute within ~150 ms of the heal. Core bug: in 2 seeds of 1..40
    * (2, 24) the refutation of some member does not reach every node within the 6 s of its
-   * suspicion timeout, and that node declares a live member DEAD. Replay: add
+   * suspicion timeout, and that node declares a live member DEAD. Loss alone does it too, more
+   * rarely: seed 71 of {@code hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths}
+   * (n0058 declares n0022 DEAD@0 at 33.3 s; 43 nodes had the refutation ALIVE@1, n0058 never got
+   * it). Replay: add
    * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
    */
   @Disabled("core bug: a 1 s partition under 10% loss makes a node declare a live member DEAD (seeds 2, 24)")
@@ -204,6 +224,22 @@ class SwimSimTest {
     SwimSim sim = lossy(30, seed, "lossAloneNeverKillsAnyone");
     joinAll(sim);
     sim.runFor(Duration.ofSeconds(120));
+    settle(sim, Duration.ofSeconds(30));
+    sim.guard(() -> assertThat(sim.deaths()).isEmpty());
+  }
+
+  /** A few links blocked one way for a minute: indirect probes go around them; nobody dies. */
+  @ParameterizedTest
+  @MethodSource("leaveSeeds")
+  void linksBlockedOneWayKillNobody(long seed) {
+    SwimSim sim = lossy(30, seed, "linksBlockedOneWayKillNobody");
+    joinAll(sim);
+    for (int k = 0; k < 5; k++) {
+      int from = sim.random().nextInt(sim.size());
+      int to = (from + 1 + sim.random().nextInt(sim.size() - 1)) % sim.size();
+      sim.blockOneWay(from, to, Duration.ofSeconds(60));
+    }
+    sim.runFor(Duration.ofSeconds(70));
     settle(sim, Duration.ofSeconds(30));
     sim.guard(() -> assertThat(sim.deaths()).isEmpty());
   }
