@@ -4,6 +4,10 @@ import io.cairn.cache.CacheFailure;
 import io.cairn.cache.CacheService;
 import io.cairn.cache.CacheServices;
 import io.cairn.cache.CacheSettings;
+import io.cairn.membership.Address;
+import io.cairn.membership.MemberMetadata;
+import io.cairn.membership.Membership;
+import io.cairn.membership.NodeId;
 import io.cairn.node.config.CacheDefinition;
 import io.cairn.node.config.CairnConfig;
 import io.cairn.node.config.Values;
@@ -41,6 +45,7 @@ public final class Node {
   private ActiveRequests active;
   private volatile Vertx vertx;
   private volatile CacheService caches;
+  private volatile Membership membership;
   private volatile String deploymentId;
   private volatile int port;
   private Future<Void> stopped;
@@ -86,7 +91,11 @@ public final class Node {
           health.store(service::storeStatus);
           return defineCaches(service);
         })
-        .compose(v -> deployHttp(firstPort, 3))
+        .compose(v -> {
+          membership = new LocalMembership(NodeId.of(config.node().id()),
+              MemberMetadata.of(new Address("127.0.0.1", 7071)));
+          return deployHttp(firstPort, 3);
+        })
         .map(v -> {
           health.started();
           log.atInfo()
@@ -136,7 +145,7 @@ public final class Node {
    */
   private Future<Void> deployHttp(int listenPort, int attemptsLeft) {
     HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(listenPort);
-    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, config.apiSettings(), metrics, health,
+    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, config.apiSettings(), metrics, health,
         active, options, config.shutdown().grace());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(config.http().instances()))
         .map(id -> {
