@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param retransmitMultiplier lambda: each update is sent about lambda * log10(n + 1) times.
  *     Higher: surer spread under loss, more bytes.
  * @param maxUpdatesPerMessage how many updates one message carries at most.
- * @param suspicionMultiplier the shortest suspicion timeout is this times log10(n) times the
+ * @param suspicionMultiplier the shortest suspicion timeout is this times max(1, log10 n) times the
  *     probe interval (but at least {@code suspicionMinimum}); it is reached when the expected
  *     number of independent suspicions has arrived.
  * @param suspicionMaxMultiplier the longest suspicion timeout (no confirmation) is this times the
@@ -71,7 +71,7 @@ public record SwimSettings(
           3,
           4,
           20,
-          3.0,
+          2.0,
           3.0,
           Duration.ofSeconds(1),
           8,
