@@ -19,10 +19,13 @@ import java.util.function.Consumer;
  */
 final class LocalMembership implements Membership {
   private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final boolean joined;
   private volatile Member self;
 
-  LocalMembership(NodeId id, MemberMetadata metadata) {
+  /** @param joined false when the node was given seeds: a group of one cannot join them */
+  LocalMembership(NodeId id, MemberMetadata metadata, boolean joined) {
     this.self = new Member(id, MemberStatus.ALIVE, 0, metadata);
+    this.joined = joined;
   }
 
   @Override
@@ -47,7 +50,7 @@ final class LocalMembership implements Membership {
 
   @Override
   public boolean joined() {
-    return true;
+    return joined;
   }
 
   @Override
