@@ -33,6 +33,11 @@ final class FrameCodec {
     return maxFrameBytes - HEADER_BYTES;
   }
 
+  /** The size of a whole frame, length prefix included, around a payload of this size. */
+  static int frameBytes(int payloadBytes) {
+    return LENGTH_BYTES + HEADER_BYTES + payloadBytes;
+  }
+
   /** A whole frame, length prefix included. */
   static Buffer encode(FrameType type, int channelCode, long correlationId, Buffer payload) {
     return encode(PROTOCOL_VERSION, type, channelCode, correlationId, payload);

@@ -16,7 +16,8 @@ final class FrameReader implements Handler<Buffer> {
   }
 
   interface Sink {
-    void frame(Buffer body);
+    /** Handles one frame body; false stops the reader (the connection is being closed). */
+    boolean frame(Buffer body);
 
     void problem(Problem problem, String detail);
   }
@@ -65,7 +66,9 @@ final class FrameReader implements Handler<Buffer> {
     } else {
       expectLength = true;
       parser.fixedSizeMode(FrameCodec.LENGTH_BYTES);
-      sink.frame(record);
+      if (!sink.frame(record)) {
+        failed = true;
+      }
     }
   }
 }

@@ -20,8 +20,9 @@ class FrameCodecTest {
     final List<FrameReader.Problem> problems = new ArrayList<>();
 
     @Override
-    public void frame(Buffer body) {
+    public boolean frame(Buffer body) {
       frames.add(body.copy());
+      return true;
     }
 
     @Override
