@@ -88,6 +88,7 @@ public final class SwimCore {
   private long nextPushPullAt;
   private long nextReconnectAt;
   private long lastTick;
+  private boolean ticked;
   private long seq;
   private int awareness;
 
@@ -290,7 +291,8 @@ public final class SwimCore {
     long gap = nowNanos - lastTick;
     lastTick = nowNanos;
     long interval = settings.probeInterval().toNanos();
-    if (gap <= interval) {
+    if (!ticked || gap <= interval) {
+      ticked = true; // the first tick may come late after a slow start: no pause to correct
       return;
     }
     for (Monitor m : monitors.values()) {
@@ -350,12 +352,28 @@ public final class SwimCore {
         m.acked = false;
         send(s.metadata.clusterAddress(), new Ping(m.pingSeq, self, address(), id, piggyback()));
       }
-      if (s.status == MemberStatus.ALIVE
-          && !m.probing
+      if (!m.probing
+          && awaitsOurVerdict(id, s)
           && m.detector.phi(nowNanos, extraPause) > m.detector.threshold()) {
         startIndirectProbe(nowNanos, id, s, m);
       }
     }
+  }
+
+  /**
+   * True when this monitor has not yet judged the member: it is ALIVE, or SUSPECT on others' word
+   * only. A monitor that finds it unreachable too adds an independent confirmation, which is
+   * what shortens the suspicion timeout (Lifeguard); it never confirms on hearsay.
+   */
+  private boolean awaitsOurVerdict(NodeId id, State s) {
+    if (s.status == MemberStatus.ALIVE) {
+      return true;
+    }
+    if (s.status != MemberStatus.SUSPECT) {
+      return false;
+    }
+    Suspicion susp = suspicions.get(id);
+    return susp != null && !susp.confirmedBy.contains(self);
   }
 
   /** Phi crossed the threshold: ask others to reach the peer before suspecting it. */
@@ -392,7 +410,7 @@ public final class SwimCore {
           raiseAwareness(); // helpers did not even say no: our own link may be the bad one
         }
         State s = members.get(p.target);
-        if (s != null && s.status == MemberStatus.ALIVE && s.incarnation == p.incarnation) {
+        if (s != null && awaitsOurVerdict(p.target, s) && s.incarnation == p.incarnation) {
           log.debug("{} suspects {}: no ack directly or through {} helpers", self, p.target, p.expectedNacks);
           apply(nowNanos, new Update(p.target, MemberStatus.SUSPECT, p.incarnation, null, self), true);
           // Tell the suspect itself at once, so that it can refute without waiting for gossip.
@@ -427,8 +445,8 @@ public final class SwimCore {
       State st = members.get(s.member);
       if (st != null && st.status == MemberStatus.SUSPECT && st.incarnation == s.incarnation) {
         log.info(
-            "{} declares {} dead at incarnation {}: no refutation in {} ms ({} confirmations)",
-            self, s.member, s.incarnation, (nowNanos - s.since) / 1_000_000, s.confirmedBy.size());
+            "{} declares {} dead at incarnation {}: no refutation in {} ms (suspected by {})",
+            self, s.member, s.incarnation, (nowNanos - s.since) / 1_000_000, s.confirmedBy);
         apply(nowNanos, new Update(s.member, MemberStatus.DEAD, s.incarnation, null, self), true);
       }
     }
