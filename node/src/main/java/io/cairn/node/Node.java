@@ -7,6 +7,10 @@ import io.cairn.cache.CacheSettings;
 import io.cairn.membership.Address;
 import io.cairn.membership.MemberMetadata;
 import io.cairn.membership.Membership;
+import io.cairn.membership.shell.MembershipSettings;
+import io.cairn.membership.shell.MembershipShell;
+import io.cairn.membership.transport.Faults;
+import io.cairn.membership.transport.TransportSettings;
 import io.cairn.node.config.ClusterSettings;
 import io.cairn.node.metrics.MembershipMetrics;
 import io.cairn.node.config.CacheDefinition;
@@ -54,6 +58,7 @@ public final class Node {
   private volatile CacheService caches;
   private volatile Membership membership;
   private volatile MembershipMetrics membershipMetrics;
+  private volatile String membershipDeployment;
   private volatile String deploymentId;
   private volatile int port;
   private Future<Void> stopped;
@@ -127,14 +132,25 @@ public final class Node {
     String apiHost = ClusterSettings.isWildcardHost(config.http().host()) ? advertised.host() : config.http().host();
     MemberMetadata metadata = new MemberMetadata(advertised, "http://" + hostForUrl(apiHost) + ":" + httpPort,
         config.node().zone(), config.node().roles(), version());
-    Membership started = new LocalMembership(config.node().nodeId(), metadata, !cluster.hasSeeds());
-    membership = started;
-    membershipMetrics = new MembershipMetrics(started, metrics.registry());
-    health.membership(started, cluster.describeSeeds());
-    log.atInfo().setMessage("membership started: {} at {}").addArgument(config.node().id()).addArgument(advertised)
-        .addKeyValue("seeds", cluster.describeSeeds())
-        .log();
-    return Future.succeededFuture();
+    MembershipSettings settings = new MembershipSettings(config.node().nodeId(), metadata.apiAddress(),
+        metadata.zone(), metadata.roles(), metadata.version(),
+        TransportSettings.defaults().withHost(cluster.host()).withPort(clusterPort).withAdvertise(advertised),
+        cluster.seeds().stream().map(Address::toString).toList(),
+        cluster.dns() == null ? null : cluster.dns().toString(),
+        config.membership(), Faults.NONE);
+    MembershipShell shell = new MembershipShell(settings, metrics.registry());
+    return vertx.deployVerticle(shell)
+        .recover(e -> Future.failedFuture(new StartupFailure("the membership did not start", e)))
+        .map(id -> {
+          membershipDeployment = id;
+          membership = shell;
+          membershipMetrics = new MembershipMetrics(shell, metrics.registry());
+          health.membership(shell, cluster.describeSeeds());
+          log.atInfo().setMessage("membership started: {} at {}").addArgument(config.node().id()).addArgument(advertised)
+              .addKeyValue("seeds", cluster.describeSeeds())
+              .log();
+          return null;
+        });
   }
 
   /** The version of Cairn this jar is, from its manifest; empty when it has none (tests). */
@@ -253,6 +269,8 @@ public final class Node {
               deploymentId == null ? null : () -> vertx.undeploy(deploymentId)))
           .transform(ignored -> step("closing the cache service and its store",
               caches == null ? null : () -> caches.close()))
+          .transform(ignored -> step("stopping the membership",
+              membershipDeployment == null ? null : () -> vertx.undeploy(membershipDeployment)))
           .transform(ignored -> step("closing Vert.x", vertx == null ? null : () -> vertx.close()))
           .transform(ar -> {
             if (membershipMetrics != null) {
