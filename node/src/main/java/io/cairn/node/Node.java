@@ -137,7 +137,7 @@ public final class Node {
         TransportSettings.defaults().withHost(cluster.host()).withPort(clusterPort).withAdvertise(advertised),
         cluster.seeds().stream().map(Address::toString).toList(),
         cluster.dns() == null ? null : cluster.dns().toString(),
-        config.membership(), Faults.NONE);
+        config.membership(), injectedFaults());
     MembershipShell shell = new MembershipShell(settings, metrics.registry());
     return vertx.deployVerticle(shell)
         .recover(e -> Future.failedFuture(new StartupFailure("the membership did not start", e)))
@@ -151,6 +151,19 @@ public final class Node {
               .log();
           return null;
         });
+  }
+
+  /**
+   * Faults for benchmarks only: the JVM system property {@code cairn.transport.faults} (for
+   * example {@code drop=0.05}) makes the transport drop, delay or duplicate messages. It is not a
+   * configuration key and nothing in the API reaches it; when set, the node says so at WARN.
+   */
+  private static Faults injectedFaults() {
+    Faults faults = Faults.fromSystemProperty();
+    if (faults != Faults.NONE) {
+      log.warn("the cluster transport injects faults for a benchmark: {} (-D{})", faults, Faults.SYSTEM_PROPERTY);
+    }
+    return faults;
   }
 
   /** The version of Cairn this jar is, from its manifest; empty when it has none (tests). */
