@@ -75,7 +75,7 @@ public final class SwimCore {
   private final Map<NodeId, Suspicion> suspicions = new HashMap<>();
   private final Map<Long, IndirectProbe> probes = new HashMap<>();
   private final Map<Long, Relay> relays = new HashMap<>();
-  private final Map<NodeId, Long> toldDeadAt = new HashMap<>();
+  private final Map<NodeId, Long> toldAt = new HashMap<>();
   private final ArrayDeque<Gone> gone = new ArrayDeque<>();
   private final BroadcastQueue<NodeId, Update> broadcasts = new BroadcastQueue<>();
 
@@ -178,7 +178,7 @@ public final class SwimCore {
     if (left) {
       return;
     }
-    noticeDeadSender(nowNanos, message);
+    noticeDoubtedSender(nowNanos, message);
     switch (message.kind()) {
       case PING -> onPing(nowNanos, (Ping) message);
       case PING_REQ -> onPingReq(nowNanos, (PingReq) message);
@@ -602,19 +602,22 @@ public final class SwimCore {
   }
 
   /**
-   * A message from a member this node believes DEAD: tell it, so that it refutes with a higher
-   * incarnation and both sides of a healed partition merge. At most once per probe interval.
+   * A message from a member this node believes SUSPECT or DEAD: tell it at once, so that it
+   * refutes with a higher incarnation as soon as it can hear, instead of when gossip happens to
+   * reach it (the suspicion was probably raised while it could not hear, so the first word sent to
+   * it was lost). This is also how both sides of a healed partition merge. At most once per probe
+   * interval per member.
    */
-  private void noticeDeadSender(long nowNanos, SwimMessage message) {
+  private void noticeDoubtedSender(long nowNanos, SwimMessage message) {
     State s = members.get(message.from());
-    if (s == null || s.status != MemberStatus.DEAD) {
+    if (s == null || (s.status != MemberStatus.SUSPECT && s.status != MemberStatus.DEAD)) {
       return;
     }
-    Long last = toldDeadAt.get(message.from());
+    Long last = toldAt.get(message.from());
     if (last != null && nowNanos - last < settings.probeInterval().toNanos()) {
       return;
     }
-    toldDeadAt.put(message.from(), nowNanos);
+    toldAt.put(message.from(), nowNanos);
     send(
         s.metadata.clusterAddress(),
         new Gossip(self, List.of(new Update(message.from(), s.status, s.incarnation, s.metadata, s.from))));
@@ -698,7 +701,7 @@ public final class SwimCore {
     MemberStatus before = s.status;
     setState(nowNanos, u.member(), s, MemberStatus.SUSPECT, u.incarnation(), s.metadata, u.from());
     startSuspicion(nowNanos, u);
-    event(before.isGone() ? MemberEvent.Kind.JOINED : MemberEvent.Kind.SUSPECTED, u.member(), s, before);
+    event(MemberEvent.Kind.SUSPECTED, u.member(), s, before);
     return true;
   }
 
@@ -797,7 +800,7 @@ public final class SwimCore {
       State s = members.get(g.member);
       if (s != null && s.status.isGone() && s.since == g.since) {
         members.remove(g.member);
-        toldDeadAt.remove(g.member);
+        toldAt.remove(g.member);
         broadcasts.remove(g.member);
         event(MemberEvent.Kind.REMOVED, g.member, s, s.status);
       }
