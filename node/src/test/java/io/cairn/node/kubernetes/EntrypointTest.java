@@ -116,4 +116,20 @@ class EntrypointTest {
     Path empty = Files.writeString(dir.resolve("empty"), "\n", UTF_8);
     assertThat(output(start(Map.of("ZONE_FILE", empty.toString())))).contains("zone=<unset>");
   }
+
+  @Test
+  void theDockerfileBuildsTheJarAndRunsItThroughTheEntrypointAsAFixedNonRootUser() throws IOException {
+    String dockerfile = Files.readString(ROOT.resolve("Dockerfile"), UTF_8);
+    assertThat(dockerfile).contains("FROM eclipse-temurin:17-jdk AS build")
+        .contains("./mvnw -B -q package -DskipTests")
+        .contains("FROM eclipse-temurin:17-jre")
+        .contains("COPY --from=build /src/node/target/cairn.jar /opt/cairn/cairn.jar") // the jar the entrypoint runs
+        .contains("COPY --chmod=0755 docker/entrypoint.sh /opt/cairn/entrypoint.sh")
+        .contains("ENTRYPOINT [\"/opt/cairn/entrypoint.sh\"]")
+        .contains("USER 10001:10001");
+    assertThat(Files.readString(ENTRYPOINT, UTF_8)).startsWith("#!/bin/sh\n").contains("exec java ${JAVA_OPTS:-} -jar /opt/cairn/cairn.jar \"$@\"");
+    assertThat(Files.isExecutable(ENTRYPOINT)).isTrue();
+    // Builds never send local output or data to the daemon.
+    assertThat(Files.readString(ROOT.resolve(".dockerignore"), UTF_8)).contains("**/target/").contains("/data/");
+  }
 }

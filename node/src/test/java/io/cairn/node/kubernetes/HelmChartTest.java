@@ -259,7 +259,12 @@ class HelmChartTest {
     Chart.Rendered r = Chart.template(Map.of("zone.fromNodeLabel.enabled", true));
     JsonNode init = r.podSpec().at("/initContainers/0");
     assertThat(init.path("name").asText()).isEqualTo("zone");
-    assertThat(init.at("/command/2").asText()).contains("kubectl get node").contains("> /var/run/cairn-zone/zone");
+    assertThat(init.at("/command/2").asText())
+        .isEqualTo("kubectl get node \"$NODE_NAME\" -o go-template=\"$ZONE_TEMPLATE\" > /var/run/cairn-zone/zone");
+    Map<String, String> initEnv = new java.util.HashMap<>();
+    init.path("env").forEach(e -> initEnv.put(e.path("name").asText(), e.path("value").asText()));
+    assertThat(initEnv).containsEntry("ZONE_TEMPLATE", "{{with index .metadata.labels \"topology.kubernetes.io/zone\"}}{{.}}{{end}}");
+    assertThat(init.at("/env/0/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("spec.nodeName");
     assertThat(mount(r.node(), "zone").path("mountPath").asText()).isEqualTo("/var/run/cairn-zone"); // the entrypoint's default ZONE_FILE dir
     assertThat(mount(r.node(), "zone").path("readOnly").asBoolean()).isTrue();
     assertThat(mount(init, "kube-api-access").path("mountPath").asText()).isEqualTo("/var/run/secrets/kubernetes.io/serviceaccount");
@@ -392,6 +397,18 @@ class HelmChartTest {
     String notes = text(Chart.DIR.resolve("templates/NOTES.txt"));
     assertThat(notes).contains("kubectl -n {{ .Release.Namespace }} port-forward svc/{{ include \"cairn.fullname\" . }}");
     assertThat(notes).contains("curl http://127.0.0.1:{{ .Values.config.http.port }}/v1/cluster/members");
+  }
+
+  @Test
+  void theReadmeSaysHowToInstallCheckScaleUpgradeAndUninstall() throws IOException {
+    String readme = text(Chart.ROOT.resolve("README.md"));
+    assertThat(readme).contains("## Install on Kubernetes")
+        .contains("docker build -t cairn:dev .")
+        .contains("helm install cairn ./helm/cairn")
+        .contains("curl http://127.0.0.1:7070/v1/cluster/members")
+        .contains("--set replicaCount=5")
+        .contains("helm uninstall cairn")
+        .contains("publishNotReadyAddresses");
   }
 
   private static JsonNode mount(JsonNode container, String name) {
