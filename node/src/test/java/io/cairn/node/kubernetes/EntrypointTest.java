@@ -98,7 +98,8 @@ class EntrypointTest {
 
   @Test
   void theZoneFileFillsCairnNodeZoneWhenItIsUnset() throws Exception {
-    Path zone = Files.writeString(dir.resolve("zone"), "europe-west1-b\n", UTF_8);
+    // As kubectl -o go-template writes it: no newline at the end.
+    Path zone = Files.writeString(dir.resolve("zone"), "europe-west1-b", UTF_8);
     assertThat(output(start(Map.of("ZONE_FILE", zone.toString())))).contains("zone=europe-west1-b");
   }
 
