@@ -22,18 +22,10 @@ import org.junit.jupiter.api.Test;
  */
 class ChartConfigKeysTest {
 
-  /**
-   * Keys the membership work adds to ConfigKey on another branch; the chart already sets them.
-   * remove once ConfigKey has them
-   */
-  private static final Set<String> PENDING = Set.of(
-      "cluster.host", "cluster.port", "cluster.advertise", "cluster.seeds", "cluster.dns", "node.zone", "node.roles");
-
-  /** Every key the chart may set: the node's, and those about to be. */
+  /** Every key the chart may set: the node's own, by environment variable. */
   private static Map<String, String> known() {
     Map<String, String> byEnv = new HashMap<>();
     ConfigKey.ALL.forEach(k -> byEnv.put(k.env(), k.name()));
-    PENDING.forEach(name -> byEnv.put(new ConfigKey(name, "", "").env(), name));
     return byEnv;
   }
 

@@ -85,7 +85,7 @@ class HelmChartTest {
     assertThat(peers.at("/from/0/podSelector/matchLabels")).isEqualTo(r.statefulSet().at("/spec/selector/matchLabels"));
     List<String> peerPorts = new ArrayList<>();
     peers.path("ports").forEach(p -> peerPorts.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
-    assertThat(peerPorts).containsExactlyInAnyOrder("cluster/TCP", "cluster-udp/UDP", "http/TCP");
+    assertThat(peerPorts).containsExactlyInAnyOrder("cluster/TCP", "http/TCP");
     // Every named port in the policy is one the node container declares.
     List<String> declared = new ArrayList<>();
     r.node().path("ports").forEach(p -> declared.add(p.path("name").asText()));
@@ -112,7 +112,7 @@ class HelmChartTest {
     assertThat(r.envValue("CAIRN_CLUSTER_PORT")).isEqualTo("7071"); // DESIGN.md: cluster transport 7071
     Map<String, Integer> declared = new java.util.HashMap<>();
     r.node().path("ports").forEach(p -> declared.put(p.path("name").asText(), p.path("containerPort").asInt()));
-    assertThat(declared).containsEntry("http", 7070).containsEntry("cluster", 7071).containsEntry("cluster-udp", 7071);
+    assertThat(declared).containsEntry("http", 7070).containsEntry("cluster", 7071).doesNotContainKey("cluster-udp");
     for (JsonNode service : r.all("Service")) {
       for (JsonNode port : service.at("/spec/ports")) {
         assertThat(declared).containsKey(port.path("targetPort").asText());
