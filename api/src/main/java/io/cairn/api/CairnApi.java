@@ -5,9 +5,11 @@ import io.cairn.api.problem.ProblemType;
 import io.cairn.api.problem.Problems;
 import io.cairn.api.v1.Bodies;
 import io.cairn.api.v1.CacheHandlers;
+import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
 import io.cairn.api.v1.MetaHandlers;
 import io.cairn.cache.CacheService;
+import io.cairn.membership.Membership;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,6 +21,7 @@ import io.vertx.openapi.contract.RequestBody;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.RequestUtils;
 import io.vertx.openapi.validation.ValidatableRequest;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -30,25 +33,34 @@ public final class CairnApi {
    * A router with every operation of openapi.yaml bound by operationId, problem+json errors
    * and per-operation metrics. The node adds its own routes (/health, /metrics) to it.
    *
-   * <p>Call it once per HTTP verticle; the routers share {@code caches}. The Future fails when the
-   * contract does not load or does not match the handler table.
+   * <p>Call it once per HTTP verticle; the routers share {@code caches} and {@code membership}.
+   * The Future fails when the contract does not load or does not match the handler table.
    */
-  public static Future<Router> router(Vertx vertx, CacheService caches, ApiSettings settings, MeterRegistry registry) {
+  public static Future<Router> router(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
+      MeterRegistry registry) {
+    return router(vertx, caches, membership, settings, registry, ClusterHandlers.HEARTBEAT);
+  }
+
+  /** As above, with the event streams' heartbeat given (tests shorten it). */
+  static Future<Router> router(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
+      MeterRegistry registry, Duration heartbeat) {
     return ContractSource.load(vertx).compose(source -> {
       try {
-        return Future.succeededFuture(build(vertx, source, caches, settings, registry));
+        return Future.succeededFuture(build(vertx, source, caches, new ClusterHandlers(membership, heartbeat),
+            settings, registry));
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
     });
   }
 
-  static Router build(Vertx vertx, ContractSource source, CacheService caches, ApiSettings settings,
-      MeterRegistry registry) {
+  static Router build(Vertx vertx, ContractSource source, CacheService caches, ClusterHandlers cluster,
+      ApiSettings settings, MeterRegistry registry) {
     Map<String, OperationTable.Binding> table = OperationTable.of(
         new MetaHandlers(source.yaml(), source.json()),
         new CacheHandlers(caches),
-        new EntryHandlers(caches, settings, source.contract()));
+        new EntryHandlers(caches, settings, source.contract()),
+        cluster);
     RouterBuilder builder = RouterBuilder.create(vertx, source.contract(), jsonBodies(settings.maxJsonBodyBytes()));
     builder.rootHandler(new RequestTracking(registry, source.contract()));
     builder.rootHandler(new PathGuard());

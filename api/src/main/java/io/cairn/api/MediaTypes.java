@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The media types openapi.yaml declares beyond vertx-openapi's defaults: problem+json (read as
- * JSON), application/yaml (text: a {@code type: string} schema applies to it), and {@code *}/{@code *}
+ * JSON), application/yaml and text/event-stream (text: a {@code type: string} schema applies to
+ * them), and {@code *}/{@code *}
  * on the entry operations (bytes, never read by a schema).
  */
 public final class MediaTypes {
@@ -23,6 +24,7 @@ public final class MediaTypes {
     return MediaTypeRegistry.createDefault()
         .register(new Registration("application/problem+json", ContentAnalyserFactory.json()))
         .register(new Registration("application/yaml", Text::new))
+        .register(new Registration("text/event-stream", Text::new))
         .register(new Registration("*/*", ContentAnalyserFactory.noop()));
   }
 

@@ -1,6 +1,7 @@
 package io.cairn.api;
 
 import io.cairn.api.v1.CacheHandlers;
+import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
 import io.cairn.api.v1.MetaHandlers;
 import io.vertx.core.Handler;
@@ -31,7 +32,8 @@ final class OperationTable {
 
   private OperationTable() {}
 
-  static Map<String, Binding> of(MetaHandlers meta, CacheHandlers caches, EntryHandlers entries) {
+  static Map<String, Binding> of(MetaHandlers meta, CacheHandlers caches, EntryHandlers entries,
+      ClusterHandlers cluster) {
     Map<String, Binding> table = new LinkedHashMap<>();
     // meta
     table.put("getOpenApiYaml", new Binding(meta::getOpenApiYaml, true));
@@ -47,6 +49,10 @@ final class OperationTable {
     table.put("deleteEntry", new Binding(entries::deleteEntry, false));
     table.put("getEntries", new Binding(entries::getEntries, true));
     table.put("listKeys", new Binding(entries::listKeys, true));
+    // cluster: not hot, validated by the router
+    table.put("listMembers", new Binding(cluster::listMembers, true));
+    table.put("getMember", new Binding(cluster::getMember, true));
+    table.put("watchMembers", new Binding(cluster::watchMembers, true));
     return Collections.unmodifiableMap(table);
   }
 

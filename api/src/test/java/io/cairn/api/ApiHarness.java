@@ -3,6 +3,7 @@ package io.cairn.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.cache.CacheService;
+import io.cairn.membership.Membership;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -41,18 +42,30 @@ public final class ApiHarness {
   public final HttpClient client;
   public final int port;
 
-  private ApiHarness(Vertx vertx, CacheService caches, ApiSettings settings) {
+  private ApiHarness(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
+      java.time.Duration heartbeat) {
     this.vertx = vertx;
     this.contract = await(ContractFixture.contract(vertx));
     this.validator = ResponseValidator.create(vertx, contract);
-    var router = await(CairnApi.router(vertx, caches, settings, registry));
+    var router = await(CairnApi.router(vertx, caches, membership, settings, registry, heartbeat));
     this.server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     this.port = server.actualPort();
     this.client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 
+  /** With a membership of one node, {@code self}. */
   public static ApiHarness start(Vertx vertx, CacheService caches, ApiSettings settings) {
-    return new ApiHarness(vertx, caches, settings);
+    return start(vertx, caches, new FakeMembership("self"), settings, io.cairn.api.v1.ClusterHandlers.HEARTBEAT);
+  }
+
+  public static ApiHarness start(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
+      java.time.Duration heartbeat) {
+    return new ApiHarness(vertx, caches, membership, settings, heartbeat);
+  }
+
+  /** Shuts the server down as a node does on SIGTERM: in-flight requests get {@code grace} to finish. */
+  public void shutdown(java.time.Duration grace) {
+    await(server.shutdown(grace));
   }
 
   public void stop() {

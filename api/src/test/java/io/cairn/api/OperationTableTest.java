@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.api.v1.CacheHandlers;
+import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
 import io.cairn.api.v1.MetaHandlers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -32,7 +33,8 @@ class OperationTableTest {
     source = ApiHarness.await(ContractSource.load(vertx));
     InMemoryCacheService caches = new InMemoryCacheService(1024, 1024);
     table = OperationTable.of(new MetaHandlers(Buffer.buffer(), Buffer.buffer()), new CacheHandlers(caches),
-        new EntryHandlers(caches, ApiTestBase.SETTINGS, source.contract()));
+        new EntryHandlers(caches, ApiTestBase.SETTINGS, source.contract()),
+        new ClusterHandlers(new FakeMembership("self")));
   }
 
   private RouterBuilder builder() {
@@ -45,7 +47,7 @@ class OperationTableTest {
     OperationTable.bind(builder, table);
     assertThat(builder.getRoutes()).allSatisfy(route -> assertThat(route.getHandlers()).hasSize(1));
     assertThat(table.keySet()).hasSize(source.contract().operations().size());
-    assertThat(ApiHarness.await(CairnApi.router(vertx, new InMemoryCacheService(1024, 1024), ApiTestBase.SETTINGS,
+    assertThat(ApiHarness.await(CairnApi.router(vertx, new InMemoryCacheService(1024, 1024), new FakeMembership("self"), ApiTestBase.SETTINGS,
         new SimpleMeterRegistry()))).isNotNull();
   }
 
@@ -77,6 +79,7 @@ class OperationTableTest {
         Map.entry("getOpenApiYaml", true), Map.entry("getOpenApiJson", true), Map.entry("listCaches", true),
         Map.entry("putCache", true), Map.entry("getCache", true), Map.entry("deleteCache", true),
         Map.entry("getEntries", true), Map.entry("listKeys", true),
+        Map.entry("listMembers", true), Map.entry("getMember", true), Map.entry("watchMembers", true),
         Map.entry("getEntry", false), Map.entry("putEntry", false), Map.entry("deleteEntry", false));
   }
 }

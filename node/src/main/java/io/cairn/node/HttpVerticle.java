@@ -3,6 +3,7 @@ package io.cairn.node;
 import io.cairn.api.ApiSettings;
 import io.cairn.api.CairnApi;
 import io.cairn.cache.CacheService;
+import io.cairn.membership.Membership;
 import io.cairn.node.health.Health;
 import io.cairn.node.health.HealthRoutes;
 import io.cairn.node.metrics.ActiveRequests;
@@ -16,7 +17,8 @@ import java.time.Duration;
 
 /**
  * One HTTP server on its own event loop. The node deploys {@code http.instances} of it; they
- * share one port (Vert.x hands each new connection to the next instance) and one CacheService.
+ * share one port (Vert.x hands each new connection to the next instance), one CacheService and one
+ * Membership.
  */
 final class HttpVerticle extends VerticleBase {
   /**
@@ -26,6 +28,7 @@ final class HttpVerticle extends VerticleBase {
   static final int OPS_ROUTE_ORDER = -100;
 
   private final CacheService caches;
+  private final Membership membership;
   private final ApiSettings api;
   private final Metrics metrics;
   private final Health health;
@@ -34,9 +37,10 @@ final class HttpVerticle extends VerticleBase {
   private final Duration grace;
   private HttpServer server;
 
-  HttpVerticle(CacheService caches, ApiSettings api, Metrics metrics, Health health, ActiveRequests active,
-      HttpServerOptions options, Duration grace) {
+  HttpVerticle(CacheService caches, Membership membership, ApiSettings api, Metrics metrics, Health health,
+      ActiveRequests active, HttpServerOptions options, Duration grace) {
     this.caches = caches;
+    this.membership = membership;
     this.api = api;
     this.metrics = metrics;
     this.health = health;
@@ -49,7 +53,7 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Future<Router> router;
     try {
-      router = CairnApi.router(vertx, caches, api, metrics.registry());
+      router = CairnApi.router(vertx, caches, membership, api, metrics.registry());
     } catch (RuntimeException | LinkageError e) { // a Future-returning method should not throw; be safe
       router = Future.failedFuture(e);
     }

@@ -4,6 +4,15 @@ import io.cairn.cache.CacheFailure;
 import io.cairn.cache.CacheService;
 import io.cairn.cache.CacheServices;
 import io.cairn.cache.CacheSettings;
+import io.cairn.membership.Address;
+import io.cairn.membership.MemberMetadata;
+import io.cairn.membership.Membership;
+import io.cairn.membership.shell.MembershipSettings;
+import io.cairn.membership.shell.MembershipShell;
+import io.cairn.membership.transport.Faults;
+import io.cairn.membership.transport.TransportSettings;
+import io.cairn.node.config.ClusterSettings;
+import io.cairn.node.metrics.MembershipMetrics;
 import io.cairn.node.config.CacheDefinition;
 import io.cairn.node.config.CairnConfig;
 import io.cairn.node.config.Values;
@@ -22,17 +31,23 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One Cairn process. It starts in this order: metrics registry, Vert.x, the cache service (which
- * opens the store), the caches of the configuration, {@code http.instances} HTTP verticles that
- * share the port; then it is ready. It stops in the reverse order, see {@link #stop()}.
+ * opens the store), the caches of the configuration, the membership, {@code http.instances} HTTP
+ * verticles that share the port; then it has started, and is ready once the membership has
+ * joined its group. It stops in the reverse order, after leaving the group, see {@link #stop()}.
  */
 public final class Node {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+  /** How long a stopping node waits for its leave to go out before it stops serving. */
+  static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(5);
 
   private final CairnConfig config;
   private final Health health = new Health();
@@ -41,6 +56,9 @@ public final class Node {
   private ActiveRequests active;
   private volatile Vertx vertx;
   private volatile CacheService caches;
+  private volatile Membership membership;
+  private volatile MembershipMetrics membershipMetrics;
+  private volatile String membershipDeployment;
   private volatile String deploymentId;
   private volatile int port;
   private Future<Void> stopped;
@@ -66,17 +84,18 @@ public final class Node {
     try {
       Path dataDir = prepareDataDir(config.data().dir());
       int firstPort = listenPort(); // may resolve a host name: not on an event loop
+      int clusterPort = clusterPort();
       metrics = Metrics.create(config.node().id());
       active = new ActiveRequests(metrics.registry());
       vertx = Vertx.vertx(new VertxOptions());
-      startOnVertx(dataDir, firstPort).onComplete(started);
+      startOnVertx(dataDir, firstPort, clusterPort).onComplete(started);
     } catch (RuntimeException e) {
       started.fail(e);
     }
     return started.future();
   }
 
-  private Future<Void> startOnVertx(Path dataDir, int firstPort) {
+  private Future<Void> startOnVertx(Path dataDir, int firstPort, int clusterPort) {
     CacheSettings settings = config.cacheSettings();
     settings = new CacheSettings(dataDir, settings.maxKeyBytes(), settings.maxValueBytes(), settings.store());
     return CacheServices.start(vertx, settings, metrics.registry())
@@ -86,6 +105,7 @@ public final class Node {
           health.store(service::storeStatus);
           return defineCaches(service);
         })
+        .compose(v -> startMembership(clusterPort, firstPort))
         .compose(v -> deployHttp(firstPort, 3))
         .map(v -> {
           health.started();
@@ -100,6 +120,56 @@ public final class Node {
               .log();
           return null;
         });
+  }
+
+  /**
+   * Starts this node's membership and its meters, and hands it to the readiness check: the node
+   * is not ready until it has joined its group.
+   */
+  private Future<Void> startMembership(int clusterPort, int httpPort) {
+    ClusterSettings cluster = config.cluster();
+    Address advertised = cluster.advertised(clusterPort);
+    String apiHost = ClusterSettings.isWildcardHost(config.http().host()) ? advertised.host() : config.http().host();
+    MemberMetadata metadata = new MemberMetadata(advertised, "http://" + hostForUrl(apiHost) + ":" + httpPort,
+        config.node().zone(), config.node().roles(), version());
+    MembershipSettings settings = new MembershipSettings(config.node().nodeId(), metadata.apiAddress(),
+        metadata.zone(), metadata.roles(), metadata.version(),
+        TransportSettings.defaults().withHost(cluster.host()).withPort(clusterPort).withAdvertise(advertised),
+        cluster.seeds().stream().map(Address::toString).toList(),
+        cluster.dns() == null ? null : cluster.dns().toString(),
+        config.membership(), injectedFaults());
+    MembershipShell shell = new MembershipShell(settings, metrics.registry());
+    return vertx.deployVerticle(shell)
+        .recover(e -> Future.failedFuture(new StartupFailure("the membership did not start", e)))
+        .map(id -> {
+          membershipDeployment = id;
+          membership = shell;
+          membershipMetrics = new MembershipMetrics(shell, metrics.registry());
+          health.membership(shell, cluster.describeSeeds());
+          log.atInfo().setMessage("membership started: {} at {}").addArgument(config.node().id()).addArgument(advertised)
+              .addKeyValue("seeds", cluster.describeSeeds())
+              .log();
+          return null;
+        });
+  }
+
+  /**
+   * Faults for benchmarks only: the JVM system property {@code cairn.transport.faults} (for
+   * example {@code drop=0.05}) makes the transport drop, delay or duplicate messages. It is not a
+   * configuration key and nothing in the API reaches it; when set, the node says so at WARN.
+   */
+  private static Faults injectedFaults() {
+    Faults faults = Faults.fromSystemProperty();
+    if (faults != Faults.NONE) {
+      log.warn("the cluster transport injects faults for a benchmark: {} (-D{})", faults, Faults.SYSTEM_PROPERTY);
+    }
+    return faults;
+  }
+
+  /** The version of Cairn this jar is, from its manifest; empty when it has none (tests). */
+  private static String version() {
+    String v = Node.class.getPackage().getImplementationVersion();
+    return v == null ? "" : v;
   }
 
   /** Creates each configured cache that does not exist; an existing one is left as it is. */
@@ -136,7 +206,7 @@ public final class Node {
    */
   private Future<Void> deployHttp(int listenPort, int attemptsLeft) {
     HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(listenPort);
-    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, config.apiSettings(), metrics, health,
+    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, config.apiSettings(), metrics, health,
         active, options, config.shutdown().grace());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(config.http().instances()))
         .map(id -> {
@@ -164,6 +234,19 @@ public final class Node {
     }
   }
 
+  /** The cluster transport's port: the configured one, or a free one for {@code cluster.port: 0}. */
+  private int clusterPort() {
+    int configured = config.cluster().port();
+    if (configured != 0) {
+      return configured;
+    }
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(config.cluster().host()))) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new StartupFailure("cannot listen on " + config.cluster().host() + ":0", e);
+    }
+  }
+
   private static Path prepareDataDir(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
     try {
@@ -181,8 +264,8 @@ public final class Node {
   }
 
   /**
-   * Stops the node, once, whatever state its start reached: it stops being ready, stops
-   * accepting connections and lets in-flight requests finish within {@code shutdown.grace},
+   * Stops the node, once, whatever state its start reached: it stops being ready, announces
+   * that it leaves the cluster (waiting at most {@link #LEAVE_TIMEOUT}), stops accepting connections and lets in-flight requests finish within {@code shutdown.grace},
    * closes the cache service (and with it the store), then Vert.x and the registry. Each step
    * runs even when the one before it failed. Waits for a start in progress to settle first.
    */
@@ -192,13 +275,20 @@ public final class Node {
       log.info("shutdown: not ready any more");
       long begin = System.nanoTime();
       stopped = started.future()
+          .transform(ignored -> step("leaving the cluster (at most " + Values.formatDuration(LEAVE_TIMEOUT) + ")",
+              membership == null ? null : () -> membership.leave().timeout(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)))
           .transform(ignored -> step("stopping the HTTP servers; " + (active == null ? 0 : active.count())
               + " request(s) in flight get up to " + Values.formatDuration(config.shutdown().grace()),
               deploymentId == null ? null : () -> vertx.undeploy(deploymentId)))
           .transform(ignored -> step("closing the cache service and its store",
               caches == null ? null : () -> caches.close()))
+          .transform(ignored -> step("stopping the membership",
+              membershipDeployment == null ? null : () -> vertx.undeploy(membershipDeployment)))
           .transform(ignored -> step("closing Vert.x", vertx == null ? null : () -> vertx.close()))
           .transform(ar -> {
+            if (membershipMetrics != null) {
+              membershipMetrics.close();
+            }
             if (metrics != null) {
               metrics.close();
             }

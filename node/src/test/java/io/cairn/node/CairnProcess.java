@@ -59,8 +59,8 @@ final class CairnProcess implements AutoCloseable {
 
   /** Starts a node on a free port with its data in {@code dataDir}, and waits until it is ready. */
   static CairnProcess startNode(Path dataDir, String... args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("--http.port", "0", "--data.dir", dataDir.toString(),
-        "--node.id", "system-it", "--http.instances", "2"));
+    List<String> all = new ArrayList<>(List.of("--http.port", "0", "--cluster.port", "0",
+        "--data.dir", dataDir.toString(), "--node.id", "system-it", "--http.instances", "2"));
     all.addAll(List.of(args));
     CairnProcess p = start(dataDir.getParent(), Map.of(), all.toArray(String[]::new));
     p.port(); // waits for the ready line

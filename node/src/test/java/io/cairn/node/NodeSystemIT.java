@@ -199,6 +199,77 @@ class NodeSystemIT {
     }
   }
 
+  // ---- membership
+
+  @Test
+  void aNodeWithoutSeedsFormsAGroupOfOneIsReadyAndListsItself() throws Exception {
+    try (CairnProcess node = CairnProcess.startNode(CairnProcess.newDir(dir, "data"),
+        "--node.zone", "zone-a", "--node.roles", "voter,cache")) {
+      String base = "http://127.0.0.1:" + node.port();
+      awaitReady(base);
+      JsonObject ready = new JsonObject(send(get(base + "/health/ready")).body());
+      assertThat(check(ready, "membership").getString("status")).isEqualTo("UP");
+
+      JsonObject list = new JsonObject(send(get(base + "/v1/cluster/members")).body());
+      assertThat(list.getString("self")).isEqualTo("system-it");
+      assertThat(list.getBoolean("joined")).isTrue();
+      assertThat(list.getJsonArray("members")).hasSize(1);
+      JsonObject self = list.getJsonArray("members").getJsonObject(0);
+      assertThat(self.getString("status")).isEqualTo("alive");
+      assertThat(self.getBoolean("local")).isTrue();
+      assertThat(self.getJsonObject("metadata").getString("zone")).isEqualTo("zone-a");
+      assertThat(self.getJsonObject("metadata").getJsonArray("roles").getList()).containsExactly("cache", "voter");
+      assertThat(self.getJsonObject("metadata").getString("apiAddress")).isEqualTo(base);
+
+      HttpResponse<String> unknown = send(get(base + "/v1/cluster/members/nobody"));
+      assertThat(unknown.statusCode()).isEqualTo(404);
+      assertThat(new JsonObject(unknown.body()).getString("type")).isEqualTo("https://cairn.io/problems/no-such-member");
+
+      assertThat(send(get(base + "/metrics")).body())
+          .containsPattern("(?m)^cairn_membership_members\\{[^}]*status=\"alive\"[^}]*\\} 1\\.0$")
+          .contains("cairn_membership_joins_total{");
+
+      node.terminate();
+      assertThat(node.awaitExit(STOP_DEADLINE)).as(node.output()).isZero();
+      assertThat(node.stdout()).anyMatch(l -> l.contains("shutdown: leaving the cluster"));
+    }
+  }
+
+  @Test
+  void aNodeWhoseSeedDoesNotAnswerStaysNotReadyAndSaysWhy() throws Exception {
+    int closedPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = probe.getLocalPort();
+    }
+    try (CairnProcess node = CairnProcess.startNode(CairnProcess.newDir(dir, "data"),
+        "--cluster.seeds", "127.0.0.1:" + closedPort)) {
+      String base = "http://127.0.0.1:" + node.port(); // it serves: the port is open
+      Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> send(get(base + "/health/ready")).statusCode() == 503);
+      JsonObject ready = new JsonObject(send(get(base + "/health/ready")).body());
+      assertThat(check(ready, "lifecycle").getString("status")).isEqualTo("UP");
+      assertThat(check(ready, "membership").getString("status")).isEqualTo("DOWN");
+      assertThat(check(ready, "membership").getString("detail"))
+          .startsWith("not joined").contains("127.0.0.1:" + closedPort);
+      assertThat(new JsonObject(send(get(base + "/v1/cluster/members")).body()).getBoolean("joined")).isFalse();
+    }
+  }
+
+  @Test
+  void aBadMembershipValueExitsWith2AndOneLineNamingTheKey() throws Exception {
+    try (CairnProcess node = CairnProcess.start(dir, Map.of("CAIRN_MEMBERSHIP_PROBE_TIMEOUT", "2s"),
+        "--data.dir", dir.resolve("data").toString())) {
+      assertThat(node.awaitExit(STOP_DEADLINE)).as(node.output()).isEqualTo(2);
+      assertThat(node.stderr()).containsExactly("cairn: configuration error: membership.probe-timeout: must be shorter "
+          + "than membership.probe-interval (500ms), got 2s (from CAIRN_MEMBERSHIP_PROBE_TIMEOUT)");
+    }
+  }
+
+  private static JsonObject check(JsonObject report, String name) {
+    return report.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> c.getString("name").equals(name)).findFirst().orElseThrow();
+  }
+
   // ---- HTTP
 
   private void awaitReady(String base) {

@@ -10,6 +10,7 @@ public enum ProblemType {
   NOT_FOUND(404, "not-found", "No such path"),
   CACHE_NOT_FOUND(404, "cache-not-found", "No such cache"),
   ENTRY_NOT_FOUND(404, "entry-not-found", "No such entry"),
+  NO_SUCH_MEMBER(404, "no-such-member", "No such member"),
   METHOD_NOT_ALLOWED(405, "method-not-allowed", "The path does not take that method"),
   CACHE_CONFLICT(409, "cache-conflict", "The change cannot be made to the cache as it is"),
   PRECONDITION_FAILED(412, "precondition-failed", "A precondition does not hold"),

@@ -75,7 +75,7 @@ public final class SwimCore {
   private final Map<NodeId, Suspicion> suspicions = new HashMap<>();
   private final Map<Long, IndirectProbe> probes = new HashMap<>();
   private final Map<Long, Relay> relays = new HashMap<>();
-  private final Map<NodeId, Long> toldDeadAt = new HashMap<>();
+  private final Map<NodeId, Long> toldAt = new HashMap<>();
   private final ArrayDeque<Gone> gone = new ArrayDeque<>();
   private final BroadcastQueue<NodeId, Update> broadcasts = new BroadcastQueue<>();
 
@@ -88,6 +88,7 @@ public final class SwimCore {
   private long nextPushPullAt;
   private long nextReconnectAt;
   private long lastTick;
+  private boolean ticked;
   private long seq;
   private int awareness;
 
@@ -177,7 +178,7 @@ public final class SwimCore {
     if (left) {
       return;
     }
-    noticeDeadSender(nowNanos, message);
+    noticeDoubtedSender(nowNanos, message);
     switch (message.kind()) {
       case PING -> onPing(nowNanos, (Ping) message);
       case PING_REQ -> onPingReq(nowNanos, (PingReq) message);
@@ -290,7 +291,8 @@ public final class SwimCore {
     long gap = nowNanos - lastTick;
     lastTick = nowNanos;
     long interval = settings.probeInterval().toNanos();
-    if (gap <= interval) {
+    if (!ticked || gap <= interval) {
+      ticked = true; // the first tick may come late after a slow start: no pause to correct
       return;
     }
     for (Monitor m : monitors.values()) {
@@ -350,12 +352,28 @@ public final class SwimCore {
         m.acked = false;
         send(s.metadata.clusterAddress(), new Ping(m.pingSeq, self, address(), id, piggyback()));
       }
-      if (s.status == MemberStatus.ALIVE
-          && !m.probing
+      if (!m.probing
+          && awaitsOurVerdict(id, s)
           && m.detector.phi(nowNanos, extraPause) > m.detector.threshold()) {
         startIndirectProbe(nowNanos, id, s, m);
       }
     }
+  }
+
+  /**
+   * True when this monitor has not yet judged the member: it is ALIVE, or SUSPECT on others' word
+   * only. A monitor that finds it unreachable too adds an independent confirmation, which is
+   * what shortens the suspicion timeout (Lifeguard); it never confirms on hearsay.
+   */
+  private boolean awaitsOurVerdict(NodeId id, State s) {
+    if (s.status == MemberStatus.ALIVE) {
+      return true;
+    }
+    if (s.status != MemberStatus.SUSPECT) {
+      return false;
+    }
+    Suspicion susp = suspicions.get(id);
+    return susp != null && !susp.confirmedBy.contains(self);
   }
 
   /** Phi crossed the threshold: ask others to reach the peer before suspecting it. */
@@ -392,7 +410,7 @@ public final class SwimCore {
           raiseAwareness(); // helpers did not even say no: our own link may be the bad one
         }
         State s = members.get(p.target);
-        if (s != null && s.status == MemberStatus.ALIVE && s.incarnation == p.incarnation) {
+        if (s != null && awaitsOurVerdict(p.target, s) && s.incarnation == p.incarnation) {
           log.debug("{} suspects {}: no ack directly or through {} helpers", self, p.target, p.expectedNacks);
           apply(nowNanos, new Update(p.target, MemberStatus.SUSPECT, p.incarnation, null, self), true);
           // Tell the suspect itself at once, so that it can refute without waiting for gossip.
@@ -427,8 +445,8 @@ public final class SwimCore {
       State st = members.get(s.member);
       if (st != null && st.status == MemberStatus.SUSPECT && st.incarnation == s.incarnation) {
         log.info(
-            "{} declares {} dead at incarnation {}: no refutation in {} ms ({} confirmations)",
-            self, s.member, s.incarnation, (nowNanos - s.since) / 1_000_000, s.confirmedBy.size());
+            "{} declares {} dead at incarnation {}: no refutation in {} ms (suspected by {})",
+            self, s.member, s.incarnation, (nowNanos - s.since) / 1_000_000, s.confirmedBy);
         apply(nowNanos, new Update(s.member, MemberStatus.DEAD, s.incarnation, null, self), true);
       }
     }
@@ -584,19 +602,22 @@ public final class SwimCore {
   }
 
   /**
-   * A message from a member this node believes DEAD: tell it, so that it refutes with a higher
-   * incarnation and both sides of a healed partition merge. At most once per probe interval.
+   * A message from a member this node believes SUSPECT or DEAD: tell it at once, so that it
+   * refutes with a higher incarnation as soon as it can hear, instead of when gossip happens to
+   * reach it (the suspicion was probably raised while it could not hear, so the first word sent to
+   * it was lost). This is also how both sides of a healed partition merge. At most once per probe
+   * interval per member.
    */
-  private void noticeDeadSender(long nowNanos, SwimMessage message) {
+  private void noticeDoubtedSender(long nowNanos, SwimMessage message) {
     State s = members.get(message.from());
-    if (s == null || s.status != MemberStatus.DEAD) {
+    if (s == null || (s.status != MemberStatus.SUSPECT && s.status != MemberStatus.DEAD)) {
       return;
     }
-    Long last = toldDeadAt.get(message.from());
+    Long last = toldAt.get(message.from());
     if (last != null && nowNanos - last < settings.probeInterval().toNanos()) {
       return;
     }
-    toldDeadAt.put(message.from(), nowNanos);
+    toldAt.put(message.from(), nowNanos);
     send(
         s.metadata.clusterAddress(),
         new Gossip(self, List.of(new Update(message.from(), s.status, s.incarnation, s.metadata, s.from))));
@@ -680,7 +701,7 @@ public final class SwimCore {
     MemberStatus before = s.status;
     setState(nowNanos, u.member(), s, MemberStatus.SUSPECT, u.incarnation(), s.metadata, u.from());
     startSuspicion(nowNanos, u);
-    event(before.isGone() ? MemberEvent.Kind.JOINED : MemberEvent.Kind.SUSPECTED, u.member(), s, before);
+    event(MemberEvent.Kind.SUSPECTED, u.member(), s, before);
     return true;
   }
 
@@ -779,7 +800,7 @@ public final class SwimCore {
       State s = members.get(g.member);
       if (s != null && s.status.isGone() && s.since == g.since) {
         members.remove(g.member);
-        toldDeadAt.remove(g.member);
+        toldAt.remove(g.member);
         broadcasts.remove(g.member);
         event(MemberEvent.Kind.REMOVED, g.member, s, s.status);
       }

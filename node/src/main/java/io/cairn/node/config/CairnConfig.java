@@ -2,6 +2,7 @@ package io.cairn.node.config;
 
 import io.cairn.api.ApiSettings;
 import io.cairn.cache.CacheSettings;
+import io.cairn.membership.swim.SwimSettings;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -15,6 +16,8 @@ import java.util.Set;
 public record CairnConfig(
     NodeSettings node,
     HttpSettings http,
+    ClusterSettings cluster,
+    SwimSettings membership,
     DataSettings data,
     StoreSettings store,
     LimitsSettings limits,
@@ -25,6 +28,8 @@ public record CairnConfig(
   public CairnConfig {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(membership, "membership");
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(limits, "limits");

@@ -16,6 +16,12 @@ public final class Check {
     that(value >= min && value <= max, key, Values.rangeText(min, max) + ", got " + value);
   }
 
+  /** {@code value} must be longer than zero. */
+  public static void positive(java.time.Duration value, String key) {
+    that(value != null && !value.isNegative() && !value.isZero(), key,
+        "must be longer than 0, got " + (value == null ? "nothing" : Values.formatDuration(value)));
+  }
+
   /** {@code value} must be non-null and not blank. */
   public static void present(String value, String key) {
     that(value != null && !value.isBlank(), key, "must not be empty");

@@ -18,10 +18,35 @@ public record ConfigKey(String name, String defaultText, String meaning) {
 
   /** Every key, in the order the documentation lists them. */
   public static final List<ConfigKey> ALL = List.of(
-      new ConfigKey("node.id", "the host name", "this node's name in logs and in the node tag of every metric"),
+      new ConfigKey("node.id", "the host name", "this node's name in the cluster, in logs and in the node tag of every metric"),
+      new ConfigKey("node.zone", "none", "the failure domain this node runs in (a zone, a rack), announced to the cluster"),
+      new ConfigKey("node.roles", "none", "comma list of roles this node announces to the cluster, e.g. voter,cache"),
       new ConfigKey("http.host", "127.0.0.1", "address the HTTP API listens on; 0.0.0.0 for every interface"),
       new ConfigKey("http.port", "7070", "HTTP API port; 0 picks a free one (printed in the ready line)"),
       new ConfigKey("http.instances", "available processors", "HTTP verticles (event loops) sharing the port"),
+      new ConfigKey("cluster.host", "127.0.0.1", "address the cluster transport listens on; 0.0.0.0 for every interface"),
+      new ConfigKey("cluster.port", "7071", "cluster transport port; 0 picks a free one"),
+      new ConfigKey("cluster.advertise", "<cluster.host>:<cluster.port>", "host:port the other members reach this node at"),
+      new ConfigKey("cluster.seeds", "none: a group of one", "comma list of host[:port] of members to join through"),
+      new ConfigKey("cluster.dns", "none", "a name resolving to members' addresses (a headless service), [:port]"),
+      new ConfigKey("membership.probe-interval", "500ms", "how often each monitored peer is pinged; lower: faster detection, more messages"),
+      new ConfigKey("membership.probe-timeout", "300ms", "wait for an indirect probe's answer; lower: faster detection, more false suspicion"),
+      new ConfigKey("membership.monitored-peers", "3", "peers each node monitors; higher: more independent confirmations, more messages"),
+      new ConfigKey("membership.indirect-probes", "3", "members asked to probe a peer before it is suspected; higher: fewer false suspicions"),
+      new ConfigKey("membership.gossip-interval", "200ms", "how often queued gossip is sent; lower: faster spread, more messages"),
+      new ConfigKey("membership.gossip-fanout", "3", "random members each gossip round goes to"),
+      new ConfigKey("membership.retransmit-multiplier", "4", "each update is sent about this * log10(n+1) times; higher: surer spread, more bytes"),
+      new ConfigKey("membership.suspicion-multiplier", "2", "shortest suspicion timeout = this * max(1, log10 n) * probe-interval"),
+      new ConfigKey("membership.suspicion-max-multiplier", "3", "longest suspicion timeout = this * the shortest; higher: more time to refute"),
+      new ConfigKey("membership.suspicion-minimum", "1s", "floor of the shortest suspicion timeout"),
+      new ConfigKey("membership.awareness-max", "8", "how far a node stretches its timeouts when it notices it is slow itself"),
+      new ConfigKey("membership.push-pull-interval", "10s", "how often the whole member table is exchanged with a random member"),
+      new ConfigKey("membership.reconnect-interval", "5s", "how often a dead member or a seed outside the group is tried"),
+      new ConfigKey("membership.dead-retention", "30m", "how long a dead or departed member stays listed"),
+      new ConfigKey("membership.phi-threshold", "8", "phi above which a peer is probed indirectly; lower: faster detection, more false suspicion"),
+      new ConfigKey("membership.phi-window", "100", "inter-arrival times the detector remembers; larger: steadier, slower to adapt"),
+      new ConfigKey("membership.phi-min-std-dev", "100ms", "smallest standard deviation assumed; larger: tolerates more jitter, detects later"),
+      new ConfigKey("membership.phi-acceptable-pause", "0s", "silence added to the mean; larger: survives GC pauses, detects later by as much"),
       new ConfigKey("data.dir", "./data", "cache definitions and the embedded store live here"),
       new ConfigKey("store.url", "none: embedded SQLite <data.dir>/store.db", "jdbc:sqlite:... or jdbc:postgresql:... URL of the backing store"),
       new ConfigKey("store.user", "none", "database user"),
@@ -40,7 +65,7 @@ public record ConfigKey(String name, String defaultText, String meaning) {
 
   /** The sections of the YAML file: the part of a key before its first dot. */
   public static final List<String> SECTIONS =
-      List.of("node", "http", "data", "store", "limits", "shutdown", "log");
+      List.of("node", "http", "cluster", "membership", "data", "store", "limits", "shutdown", "log");
 
   static final Map<String, ConfigKey> BY_NAME =
       ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

@@ -6,11 +6,15 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.cairn.membership.Address;
+import io.cairn.membership.phi.PhiSettings;
+import io.cairn.membership.swim.SwimSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -30,8 +34,9 @@ import java.util.stream.Collectors;
  * {@link ConfigException} naming the key and where the value came from.
  *
  * <p>An empty value ({@code key:}, {@code key: ~}, {@code key: ''}) in the file means the default. An empty
- * environment variable or flag value is a value: it clears {@code store.url}, {@code store.user}
- * and {@code store.password}, and is an error for every other key.
+ * environment variable or flag value is a value: it clears {@code store.url}, {@code store.user},
+ * {@code store.password}, {@code node.zone}, {@code node.roles}, {@code cluster.advertise},
+ * {@code cluster.seeds} and {@code cluster.dns}, and is an error for every other key.
  */
 public final class ConfigLoader {
   private ConfigLoader() {}
@@ -226,12 +231,30 @@ public final class ConfigLoader {
     Reader r = new Reader(raw);
     StoreSettings storeDefaults = StoreSettings.defaults();
     LimitsSettings limitDefaults = LimitsSettings.defaults();
-    NodeSettings node = r.section(() -> new NodeSettings(r.text("node.id", null) != null
-        ? r.text("node.id", null) : NodeSettings.idFromHostName(hostName.get())));
+    NodeSettings node = r.section(() -> new NodeSettings(
+        r.text("node.id", null) != null ? r.text("node.id", null) : NodeSettings.idFromHostName(hostName.get()),
+        r.optional("node.zone"),
+        new java.util.LinkedHashSet<>(list(r.optional("node.roles")))));
     HttpSettings http = r.section(() -> new HttpSettings(
         r.text("http.host", "127.0.0.1"),
         r.integer("http.port", HttpSettings.DEFAULT_PORT, 0, HttpSettings.MAX_PORT),
         r.integer("http.instances", HttpSettings.defaultInstances(), 1, HttpSettings.MAX_INSTANCES)));
+    ClusterSettings cluster = r.section(() -> {
+      int port = r.integer("cluster.port", ClusterSettings.DEFAULT_PORT, 0, HttpSettings.MAX_PORT);
+      String advertise = r.optional("cluster.advertise");
+      String dns = r.optional("cluster.dns");
+      List<Address> seeds = new ArrayList<>();
+      for (String seed : list(r.optional("cluster.seeds"))) {
+        seeds.add(address("cluster.seeds", seed, ClusterSettings.DEFAULT_PORT));
+      }
+      return new ClusterSettings(
+          r.text("cluster.host", "127.0.0.1"),
+          port,
+          advertise == null ? null : address("cluster.advertise", advertise, port == 0 ? ClusterSettings.DEFAULT_PORT : port),
+          seeds,
+          dns == null ? null : address("cluster.dns", dns, ClusterSettings.DEFAULT_PORT));
+    });
+    SwimSettings membership = r.section(() -> swim(r));
     DataSettings data = r.section(() -> new DataSettings(r.value("data.dir", Path.of("data"), ConfigLoader::path)));
     StoreSettings store = r.section(() -> new StoreSettings(
         r.optional("store.url"),
@@ -250,7 +273,73 @@ public final class ConfigLoader {
         r.value("shutdown.grace", ShutdownSettings.DEFAULT_GRACE, Values::duration)));
     LogSettings log = r.section(() -> new LogSettings(r.text("log.level", "INFO")));
     List<CacheDefinition> caches = r.section(() -> caches(raw.get("caches")));
-    return r.section(() -> new CairnConfig(node, http, data, store, limits, shutdown, log, caches));
+    return r.section(() -> new CairnConfig(node, http, cluster, membership, data, store, limits, shutdown, log, caches));
+  }
+
+  /**
+   * The membership protocol's settings. Every key is checked here, so that a mistake names its
+   * key; the phi detector assumes the probe interval before it has seen two acks.
+   */
+  private static SwimSettings swim(Reader r) {
+    SwimSettings d = SwimSettings.LAN;
+    PhiSettings phi = d.phi();
+    Duration probeInterval = r.duration("membership.probe-interval", d.probeInterval());
+    Duration probeTimeout = r.duration("membership.probe-timeout", d.probeTimeout());
+    Check.that(probeTimeout.compareTo(probeInterval) < 0, "membership.probe-timeout",
+        "must be shorter than membership.probe-interval (" + Values.formatDuration(probeInterval) + "), got "
+            + Values.formatDuration(probeTimeout));
+    int monitoredPeers = r.integer("membership.monitored-peers", d.monitoredPeers(), 1, 64);
+    int indirectProbes = r.integer("membership.indirect-probes", d.indirectProbes(), 0, 64);
+    Duration gossipInterval = r.duration("membership.gossip-interval", d.gossipInterval());
+    int gossipFanout = r.integer("membership.gossip-fanout", d.gossipFanout(), 1, 64);
+    int retransmit = r.integer("membership.retransmit-multiplier", d.retransmitMultiplier(), 1, 100);
+    double suspicion = r.decimal("membership.suspicion-multiplier", d.suspicionMultiplier(), 0.001, 1000);
+    double suspicionMax = r.decimal("membership.suspicion-max-multiplier", d.suspicionMaxMultiplier(), 1, 1000);
+    Duration suspicionMinimum = r.duration("membership.suspicion-minimum", d.suspicionMinimum());
+    int awarenessMax = r.integer("membership.awareness-max", d.awarenessMax(), 0, 64);
+    Duration pushPull = r.duration("membership.push-pull-interval", d.pushPullInterval());
+    Duration reconnect = r.duration("membership.reconnect-interval", d.reconnectInterval());
+    Duration deadRetention = r.duration("membership.dead-retention", d.deadRetention());
+    double threshold = r.decimal("membership.phi-threshold", phi.threshold(), 0.001, 1000);
+    int window = r.integer("membership.phi-window", phi.windowSize(), 2, 100_000);
+    Duration minStdDev = r.duration("membership.phi-min-std-dev", phi.minStdDev());
+    Duration pause = r.value("membership.phi-acceptable-pause", phi.acceptablePause(), Values::duration);
+    Check.that(!pause.isNegative(), "membership.phi-acceptable-pause",
+        "must not be negative, got " + Values.formatDuration(pause));
+    try {
+      return new SwimSettings(probeInterval, probeTimeout, monitoredPeers, indirectProbes, gossipInterval,
+          gossipFanout, retransmit, d.maxUpdatesPerMessage(), suspicion, suspicionMax, suspicionMinimum, awarenessMax,
+          pushPull, reconnect, deadRetention, d.joinBackoffMin(), d.joinBackoffMax(),
+          new PhiSettings(threshold, window, minStdDev, pause, probeInterval));
+    } catch (IllegalArgumentException e) {
+      // A rule of the records that the checks above do not state: blame the key the message names.
+      String message = e.getMessage() == null ? "invalid" : e.getMessage();
+      int space = message.indexOf(' ');
+      String key = space > 0 && ConfigKey.BY_NAME.containsKey("membership." + message.substring(0, space))
+          ? "membership." + message.substring(0, space) : "membership";
+      throw new ConfigException(key, key.equals("membership") ? message : message.substring(space + 1));
+    }
+  }
+
+  /** A comma-separated list, blanks dropped: {@code "a, b,,c"} is [a, b, c]; null is empty. */
+  static List<String> list(String text) {
+    List<String> out = new ArrayList<>();
+    if (text != null) {
+      for (String part : text.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.strip());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Address address(String key, String text, int defaultPort) {
+    try {
+      return Address.parse(text, defaultPort);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, "must be host[:port], got " + Values.quote(text) + ": " + e.getMessage());
+    }
   }
 
   private static Path path(String key, String text) {
@@ -326,6 +415,18 @@ public final class ConfigLoader {
     String optional(String key) {
       String t = text(key, null);
       return t == null || t.isEmpty() ? null : t;
+    }
+
+    double decimal(String key, double fallback, double min, double max) {
+      String t = text(key, null);
+      return t == null ? fallback : Values.decimal(key, t, min, max);
+    }
+
+    /** A duration longer than zero. */
+    Duration duration(String key, Duration fallback) {
+      Duration d = value(key, fallback, Values::duration);
+      Check.positive(d, key);
+      return d;
     }
 
     int integer(String key, int fallback, int min, int max) {

@@ -14,6 +14,7 @@ public final class Values {
   private Values() {}
 
   private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
+  private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]{1,9}(\\.[0-9]{1,9})?");
   private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("([0-9]+)(B|KiB|MiB|GiB)?");
 
@@ -34,6 +35,22 @@ public final class Values {
       }
     }
     throw new ConfigException(key, rangeText(min, max) + ", got " + quote(text));
+  }
+
+  /** A finite decimal number in {@code [min, max]}: {@code 8}, {@code 2.5}. */
+  public static double decimal(String key, String text, double min, double max) {
+    String t = text.strip();
+    if (DECIMAL.matcher(t).matches()) {
+      double v = Double.parseDouble(t);
+      if (v >= min && v <= max) {
+        return v;
+      }
+    }
+    throw new ConfigException(key, "must be a number from " + plain(min) + " to " + plain(max) + ", got " + quote(text));
+  }
+
+  private static String plain(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
   /** A duration; the settings record checks its bounds. */

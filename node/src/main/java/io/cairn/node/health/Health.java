@@ -1,6 +1,9 @@
 package io.cairn.node.health;
 
 import io.cairn.cache.CacheService;
+import io.cairn.membership.Member;
+import io.cairn.membership.MemberStatus;
+import io.cairn.membership.Membership;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -9,8 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * What {@code /health/ready} reports: whether the node has finished starting and not begun to
- * stop (the {@code lifecycle} check), and whether the backing store answers (the {@code store}
- * check). Thread-safe: the node writes it, every HTTP event loop reads it.
+ * stop (the {@code lifecycle} check), whether the backing store answers (the {@code store}
+ * check), and whether the node has joined its cluster (the {@code membership} check).
+ * Thread-safe: the node writes it, every HTTP event loop reads it.
  */
 public final class Health {
 
@@ -40,6 +44,8 @@ public final class Health {
 
   private volatile Phase phase = Phase.STARTING;
   private volatile Supplier<CacheService.StoreStatus> store;
+  private volatile Membership membership;
+  private volatile String seeds = "";
 
   /** The node serves: every step of its start succeeded. */
   public void started() {
@@ -62,13 +68,41 @@ public final class Health {
     this.store = status;
   }
 
+  /**
+   * Where the membership's state comes from, once it runs.
+   *
+   * @param seeds how it finds its group, for the detail while it has not joined
+   */
+  public void membership(Membership membership, String seeds) {
+    this.seeds = seeds;
+    this.membership = membership;
+  }
+
   /** The readiness checks, evaluated now. */
   public Report readiness() {
-    List<Check> checks = new ArrayList<>(2);
+    List<Check> checks = new ArrayList<>(3);
     Phase p = phase;
     checks.add(new Check("lifecycle", p == Phase.STARTED, p.name().toLowerCase(java.util.Locale.ROOT)));
     checks.add(storeCheck());
+    checks.add(membershipCheck());
     return new Report(List.copyOf(checks));
+  }
+
+  private Check membershipCheck() {
+    Membership m = membership;
+    if (m == null) {
+      return new Check("membership", false, "the membership has not started");
+    }
+    try {
+      if (!m.joined()) {
+        return new Check("membership", false, "not joined: no member answered yet (" + seeds + ")");
+      }
+      List<Member> members = m.members();
+      long alive = members.stream().filter(x -> x.status() == MemberStatus.ALIVE).count();
+      return new Check("membership", true, "joined: " + alive + " of " + members.size() + " members alive");
+    } catch (RuntimeException e) {
+      return new Check("membership", false, "status unknown: " + e);
+    }
   }
 
   private Check storeCheck() {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.cache.CacheSpec;
+import io.cairn.membership.Address;
+import io.cairn.membership.swim.SwimSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -76,6 +79,28 @@ class ConfigLoaderTest {
     assertThat(c.cacheSettings().store().url()).isNull();
     assertThat(c.cacheSettings().dataDir()).isEqualTo(Path.of("data"));
     assertThat(c.apiSettings().maxJsonBodyBytes()).isEqualTo(4 * 1024 * 1024);
+    assertThat(c.node()).isEqualTo(new NodeSettings("host-1", "", Set.of()));
+    assertThat(c.cluster()).isEqualTo(ClusterSettings.defaults());
+    assertThat(c.cluster().advertised(7071)).isEqualTo(new Address("127.0.0.1", 7071));
+    assertThat(c.cluster().hasSeeds()).isFalse();
+    assertThat(c.membership()).isEqualTo(SwimSettings.LAN);
+  }
+
+  @Test
+  void aWildcardClusterHostNeedsAnAdvertisedAddressAndAnEmptySeedListIsNone() {
+    assertThat(error("--cluster.host", "0.0.0.0")).startsWith(
+        "cluster.advertise: must be set when cluster.host is 0.0.0.0 (every interface)");
+    CairnConfig c = load(Map.of("CAIRN_CLUSTER_SEEDS", "", "CAIRN_CLUSTER_DNS", ""),
+        "--cluster.host", "0.0.0.0", "--cluster.port", "0", "--cluster.advertise", "10.1.2.3");
+    assertThat(c.cluster().advertised(40000)).isEqualTo(new Address("10.1.2.3", 7071));
+    assertThat(c.cluster().hasSeeds()).isFalse();
+    assertThat(load("--cluster.port", "0").cluster().advertised(40000)).isEqualTo(new Address("127.0.0.1", 40000));
+    assertThat(load("--cluster.dns", "cairn").cluster().describeSeeds()).isEqualTo("dns cairn:7071");
+  }
+
+  @Test
+  void aHostNameLongerThanANodeIdIsCut() {
+    assertThat(ConfigLoader.load(List.of(), Map.of(), () -> "h".repeat(100)).config().node().id()).isEqualTo("h".repeat(63));
   }
 
   @Test
@@ -143,6 +168,32 @@ class ConfigLoaderTest {
   static Stream<Arguments> everyKey() {
     return Stream.of(
         key("node.id", "node-7", c -> c.node().id(), "node-7"),
+        key("node.zone", "eu-west-1a", c -> c.node().zone(), "eu-west-1a"),
+        key("node.roles", "voter, cache", c -> c.node().roles(), Set.of("cache", "voter")),
+        key("cluster.host", "10.0.0.7", c -> c.cluster().host(), "10.0.0.7"),
+        key("cluster.port", "7171", c -> c.cluster().port(), 7171),
+        key("cluster.advertise", "10.0.0.7", c -> c.cluster().advertise(), new Address("10.0.0.7", 7071)),
+        key("cluster.seeds", "a:7001, b ,[::1]:7003", c -> c.cluster().seeds(),
+            List.of(new Address("a", 7001), new Address("b", 7071), new Address("::1", 7003))),
+        key("cluster.dns", "cairn-headless.default.svc:7171", c -> c.cluster().dns(), new Address("cairn-headless.default.svc", 7171)),
+        key("membership.probe-interval", "1s", c -> c.membership().probeInterval(), Duration.ofSeconds(1)),
+        key("membership.probe-timeout", "100ms", c -> c.membership().probeTimeout(), Duration.ofMillis(100)),
+        key("membership.monitored-peers", "5", c -> c.membership().monitoredPeers(), 5),
+        key("membership.indirect-probes", "0", c -> c.membership().indirectProbes(), 0),
+        key("membership.gossip-interval", "50ms", c -> c.membership().gossipInterval(), Duration.ofMillis(50)),
+        key("membership.gossip-fanout", "4", c -> c.membership().gossipFanout(), 4),
+        key("membership.retransmit-multiplier", "6", c -> c.membership().retransmitMultiplier(), 6),
+        key("membership.suspicion-multiplier", "4.5", c -> c.membership().suspicionMultiplier(), 4.5),
+        key("membership.suspicion-max-multiplier", "6", c -> c.membership().suspicionMaxMultiplier(), 6.0),
+        key("membership.suspicion-minimum", "2s", c -> c.membership().suspicionMinimum(), Duration.ofSeconds(2)),
+        key("membership.awareness-max", "0", c -> c.membership().awarenessMax(), 0),
+        key("membership.push-pull-interval", "30s", c -> c.membership().pushPullInterval(), Duration.ofSeconds(30)),
+        key("membership.reconnect-interval", "1m", c -> c.membership().reconnectInterval(), Duration.ofMinutes(1)),
+        key("membership.dead-retention", "1h", c -> c.membership().deadRetention(), Duration.ofHours(1)),
+        key("membership.phi-threshold", "12.5", c -> c.membership().phi().threshold(), 12.5),
+        key("membership.phi-window", "1000", c -> c.membership().phi().windowSize(), 1000),
+        key("membership.phi-min-std-dev", "250ms", c -> c.membership().phi().minStdDev(), Duration.ofMillis(250)),
+        key("membership.phi-acceptable-pause", "3s", c -> c.membership().phi().acceptablePause(), Duration.ofSeconds(3)),
         key("http.host", "0.0.0.0", c -> c.http().host(), "0.0.0.0"),
         key("http.port", "0", c -> c.http().port(), 0),
         key("http.instances", "3", c -> c.http().instances(), 3),
@@ -200,8 +251,34 @@ class ConfigLoaderTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-      "node.id | -x | node.id: must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, got \"-x\"",
-      "node.id | `` | node.id: must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, got \"\"",
+      "node.id | -x | node.id: must be 1 to 63 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, got \"-x\"",
+      "node.id | `` | node.id: must be 1 to 63 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, got \"\"",
+      "node.zone | `eu west` | node.zone: must be empty or 1 to 63 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, got \"eu west\"",
+      "node.roles | `voter,-x` | node.roles: each role must be 1 to 63 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, got \"-x\"",
+      "cluster.host | `` | cluster.host: must not be empty",
+      "cluster.port | 70710 | cluster.port: must be an integer from 0 to 65535, got \"70710\"",
+      "cluster.advertise | `a:b` | cluster.advertise: must be host[:port], got \"a:b\": the port must be 0 to 65535: 'a:b'",
+      "cluster.advertise | `a:0` | cluster.advertise: needs a port other than 0, got a:0",
+      "cluster.seeds | `a:1,b:99999` | cluster.seeds: must be host[:port], got \"b:99999\": the port must be 0 to 65535: 'b:99999'",
+      "cluster.dns | `::1` | cluster.dns: must be host[:port], got \"::1\": write an IPv6 address as [addr]:port: '::1'",
+      "membership.probe-interval | 0ms | membership.probe-interval: must be longer than 0, got 0s",
+      "membership.probe-timeout | 500ms | membership.probe-timeout: must be shorter than membership.probe-interval (500ms), got 500ms",
+      "membership.monitored-peers | 0 | membership.monitored-peers: must be an integer from 1 to 64, got \"0\"",
+      "membership.indirect-probes | -1 | membership.indirect-probes: must be an integer from 0 to 64, got \"-1\"",
+      "membership.gossip-interval | fast | membership.gossip-interval: must be a duration such as 500ms, 2s, 5m, 1h or PT2S, got \"fast\"",
+      "membership.gossip-fanout | 0 | membership.gossip-fanout: must be an integer from 1 to 64, got \"0\"",
+      "membership.retransmit-multiplier | 0 | membership.retransmit-multiplier: must be an integer from 1 to 100, got \"0\"",
+      "membership.suspicion-multiplier | 0 | membership.suspicion-multiplier: must be a number from 0.001 to 1000, got \"0\"",
+      "membership.suspicion-max-multiplier | 0.5 | membership.suspicion-max-multiplier: must be a number from 1 to 1000, got \"0.5\"",
+      "membership.suspicion-minimum | `` | membership.suspicion-minimum: must not be empty",
+      "membership.awareness-max | 65 | membership.awareness-max: must be an integer from 0 to 64, got \"65\"",
+      "membership.push-pull-interval | 0s | membership.push-pull-interval: must be longer than 0, got 0s",
+      "membership.reconnect-interval | PT-1S | membership.reconnect-interval: must be longer than 0, got PT-1S",
+      "membership.dead-retention | 0d | membership.dead-retention: must be longer than 0, got 0s",
+      "membership.phi-threshold | NaN | membership.phi-threshold: must be a number from 0.001 to 1000, got \"NaN\"",
+      "membership.phi-window | 1 | membership.phi-window: must be an integer from 2 to 100000, got \"1\"",
+      "membership.phi-min-std-dev | 0ms | membership.phi-min-std-dev: must be longer than 0, got 0s",
+      "membership.phi-acceptable-pause | PT-2S | membership.phi-acceptable-pause: must not be negative, got PT-2S",
       "http.host | `` | http.host: must not be empty",
       "http.host | `a b` | http.host: must be a host name or an IP address, got \"a b\"",
       "http.port | 70x0 | http.port: must be an integer from 0 to 65535, got \"70x0\"",
@@ -302,9 +379,9 @@ class ConfigLoaderTest {
     Path f = file("http:\n  prot: 8080\n");
     assertThat(error("--config", f.toString()))
         .isEqualTo("http.prot: unknown key, did you mean http.port? (from " + f + ")");
-    Path g = file("cluster:\n  port: 7071\n");
-    assertThat(error("--config", g.toString()))
-        .isEqualTo("cluster: unknown key; the file takes node, http, data, store, limits, shutdown, log and caches (from " + g + ")");
+    Path g = file("raft:\n  port: 7071\n");
+    assertThat(error("--config", g.toString())).isEqualTo("raft: unknown key; the file takes node, http, cluster, "
+        + "membership, data, store, limits, shutdown, log and caches (from " + g + ")");
     Path h = file("store:\n  pool: 7\n");
     assertThat(error("--config", h.toString())).isEqualTo("store.pool: unknown key; store takes store.url, store.user, "
         + "store.password, store.pool-size, store.timeout, store.breaker-failures, store.breaker-reset, store.sweep-interval (from " + h + ")");
@@ -454,7 +531,9 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> new ShutdownSettings(Duration.ofSeconds(-1)))
         .hasMessage("shutdown.grace: must be from 0s to 1h, got PT-1S");
     assertThatThrownBy(() -> new LogSettings(null)).hasMessage("log.level: must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, got nothing");
-    assertThatThrownBy(() -> new NodeSettings("a".repeat(129))).hasMessageStartingWith("node.id: must be 1 to 128 characters");
+    assertThatThrownBy(() -> new NodeSettings("a".repeat(64))).hasMessageStartingWith("node.id: must be 1 to 63 characters");
+    assertThatThrownBy(() -> new ClusterSettings("0.0.0.0", 7071, null, List.of(), null))
+        .hasMessageStartingWith("cluster.advertise: must be set when cluster.host is 0.0.0.0");
     Map<String, String> env = new HashMap<>();
     env.put("CAIRN_CACHES", "[{name: a}]");
     assertThat(load(env).caches()).hasSize(1);

@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.cache.CacheService.StoreStatus;
+import io.cairn.node.TestMembership;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class HealthRoutesTest {
   private final Health health = new Health();
+  private final TestMembership membership = new TestMembership("n1");
   private final AtomicReference<StoreStatus> store = new AtomicReference<>(new StoreStatus("UP", null));
   private final HttpClient client = HttpClient.newHttpClient();
   private Vertx vertx;
@@ -78,16 +80,35 @@ class HealthRoutesTest {
 
     health.store(store::get);
     health.started();
+    assertThat(check(get("/health/ready"), "membership").getString("detail")).isEqualTo("the membership has not started");
+    health.membership(membership, "no seeds");
     HttpResponse<String> ready = get("/health/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(ready.body()).getString("status")).isEqualTo("UP");
     assertThat(check(ready, "lifecycle").getString("status")).isEqualTo("UP");
     assertThat(check(ready, "store").getString("status")).isEqualTo("UP");
+    assertThat(check(ready, "membership").getString("detail")).isEqualTo("joined: 1 of 1 members alive");
+  }
+
+  @Test
+  void notReadyUntilTheMembershipHasJoinedAndItSaysWhy() throws Exception {
+    health.store(store::get);
+    health.started();
+    membership.joined(false);
+    health.membership(membership, "seeds 10.0.0.1:7071");
+    HttpResponse<String> r = get("/health/ready");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(check(r, "membership").getString("status")).isEqualTo("DOWN");
+    assertThat(check(r, "membership").getString("detail"))
+        .isEqualTo("not joined: no member answered yet (seeds 10.0.0.1:7071)");
+    membership.joined(true);
+    assertThat(get("/health/ready").statusCode()).isEqualTo(200);
   }
 
   @Test
   void aFailingStoreNamesItself() throws Exception {
     health.store(store::get);
+    health.membership(membership, "no seeds");
     health.started();
     for (String state : new String[] {"OPEN", "DOWN"}) {
       store.set(new StoreStatus(state, "connection refused"));
@@ -113,6 +134,7 @@ class HealthRoutesTest {
   @Test
   void notReadyFromTheMomentShutdownBegins() throws Exception {
     health.store(store::get);
+    health.membership(membership, "no seeds");
     health.started();
     assertThat(get("/health/ready").statusCode()).isEqualTo(200);
     health.stopping();

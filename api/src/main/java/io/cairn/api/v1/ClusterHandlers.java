@@ -1,0 +1,61 @@
+package io.cairn.api.v1;
+
+import io.cairn.api.problem.ApiProblem;
+import io.cairn.api.problem.ProblemType;
+import io.cairn.membership.Membership;
+import io.cairn.membership.NodeId;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.ValidatedRequest;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The operations of the {@code cluster} tag: this node's view of the group, and a stream of its
+ * changes. The OpenAPI router validates every request first (these are not hot paths).
+ */
+public final class ClusterHandlers {
+  /** How often an idle event stream gets a comment line, so that proxies keep it open. */
+  public static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+  private final Membership membership;
+  private final Duration heartbeat;
+
+  public ClusterHandlers(Membership membership) {
+    this(membership, HEARTBEAT);
+  }
+
+  /** @param heartbeat how often an event stream gets a comment line (tests shorten it) */
+  public ClusterHandlers(Membership membership, Duration heartbeat) {
+    this.membership = Objects.requireNonNull(membership, "membership");
+    this.heartbeat = Objects.requireNonNull(heartbeat, "heartbeat");
+    if (heartbeat.toMillis() < 1) {
+      throw new IllegalArgumentException("the heartbeat must be at least 1ms: " + heartbeat);
+    }
+  }
+
+  /** {@code GET /v1/cluster/members}. */
+  public void listMembers(RoutingContext rc) {
+    EntryHandlers.json(rc, 200, MemberViews.memberList(membership));
+  }
+
+  /** {@code GET /v1/cluster/members/{member}}: the member, or 404 {@code no-such-member}. */
+  public void getMember(RoutingContext rc) {
+    ValidatedRequest request = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    String id = request.getPathParameters().get("member").getString();
+    if (!NodeId.isValid(id)) { // the contract's pattern says the same; this keeps NodeId's rule in force
+      rc.fail(ApiProblem.invalid(io.cairn.api.problem.ProblemError.PATH, "member",
+          "a member id is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit"));
+      return;
+    }
+    NodeId self = membership.local().id();
+    membership.member(NodeId.of(id)).ifPresentOrElse(
+        member -> EntryHandlers.json(rc, 200, MemberViews.member(member, self, membership)),
+        () -> rc.fail(new ApiProblem(ProblemType.NO_SUCH_MEMBER, "This node knows no member " + id)));
+  }
+
+  /** {@code GET /v1/cluster/events}: a snapshot, then every change, as Server-Sent Events. */
+  public void watchMembers(RoutingContext rc) {
+    new MemberEventStream(rc, membership, heartbeat.toMillis()).start();
+  }
+}
