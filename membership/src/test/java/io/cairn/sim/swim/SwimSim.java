@@ -61,7 +61,9 @@ public final class SwimSim {
   private String replayTest = "SwimSimTest";
   private long staggerNanos = Duration.ofSeconds(3).toNanos();
   private boolean checkInvariants = true;
-  private boolean strictJoined;
+  private boolean strictJoined = true;
+  private boolean tolerateFalseDeaths;
+  private final List<Death> falseDeaths = new ArrayList<>();
   private boolean bootstrap;
   private List<io.cairn.membership.swim.Update> fullState;
   private boolean started;
@@ -216,14 +218,28 @@ public final class SwimSim {
   }
 
   /**
-   * Whether a JOINED event must carry an ALIVE member, as {@link MemberEvent.Kind#JOINED} says.
-   * Off by default: the core publishes JOINED with a SUSPECT member when a DEAD member comes back
-   * suspected at a higher incarnation (reported as a core bug; {@code SwimSimTest} has the
-   * strict, disabled test).
+   * Whether a JOINED event must carry an ALIVE member, as {@link MemberEvent.Kind#JOINED} says (on
+   * by default; the core of 7e5e463 published JOINED with a SUSPECT member, fixed in eb6c3c1).
    */
   public SwimSim strictJoined(boolean on) {
     this.strictJoined = on;
     return this;
+  }
+
+  /**
+   * Records a DIED that no fault justifies in {@link #falseDeaths()} instead of failing the run.
+   * For scenarios that check other promises while the core still has the known false-death bug
+   * (a refutation that misses a node before its suspicion timer fires); the strict scenarios
+   * leave it off.
+   */
+  public SwimSim tolerateFalseDeaths(boolean on) {
+    this.tolerateFalseDeaths = on;
+    return this;
+  }
+
+  /** The DIED events no fault justified (only with {@link #tolerateFalseDeaths(boolean)}). */
+  public List<Death> falseDeaths() {
+    return falseDeaths;
   }
 
   /**
@@ -671,8 +687,13 @@ public final class SwimSim {
               + ", but it left gracefully at " + SimClock.format(nodes[mi].leftAt));
         }
         if (!faults.justifiesDeath(mi, now)) {
-          throw fail(name(o) + " declared " + m.id() + " DEAD@" + m.incarnation()
-              + " without a fault that justifies it: " + faults.describe(mi));
+          if (tolerateFalseDeaths) {
+            falseDeaths.add(new Death(now, o, mi, m.incarnation()));
+            trace.record(now, "FALSE-DEATH", nodes[o].id, m.id(), "tolerated");
+          } else {
+            throw fail(name(o) + " declared " + m.id() + " DEAD@" + m.incarnation()
+                + " without a fault that justifies it: " + faults.describe(mi));
+          }
         }
       }
       case LEFT -> {
