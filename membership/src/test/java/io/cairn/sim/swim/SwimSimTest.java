@@ -31,6 +31,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * that leaves is LEFT everywhere and never DEAD; a node restarted with fresh state is ALIVE
  * everywhere at a higher incarnation than the one it died with. {@link SwimSim} and
  * {@link FaultLog} check the invariants after every event.
+ *
+ * <p>The core breaks the first promise now and then (a refutation misses one node before that
+ * node's suspicion timer fires). The strict scenarios that show it are {@code @Disabled} with
+ * their failing seeds; the others run with {@link SwimSim#tolerateFalseDeaths(boolean)}, so they
+ * still check everything else, and require every such false death to be refuted (the member ends
+ * ALIVE everywhere at a higher incarnation). Run the disabled ones with
+ * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
  */
 class SwimSimTest {
   /**
@@ -133,7 +140,7 @@ class SwimSimTest {
    * The same run, where a single DIED that no crash or long partition justifies fails it. Core
    * bug: a node that holds a member SUSPECT sometimes never receives the member's refutation
    * before its suspicion timer fires, and declares a live member DEAD (seed 17 of 1..40 with the
-   * core of eb6c3c1: n0049 declares n0082 DEAD@0 at 36.1 s, in the loss-and-crashes phase).
+   * core of eb6c3c1, seed 71 of 1..100 with that of 7e5e463; n0049 declares n0082 DEAD@0 at 36.1 s, in the loss-and-crashes phase).
    * Replay: add {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
    */
   @Disabled("core bug: a live node declared DEAD under 10% loss (seed 17)")
@@ -194,15 +201,16 @@ class SwimSimTest {
   /**
    * A partition of half the shortest suspicion timeout (1 s with LAN settings at 100 nodes: the
    * shortest timeout is 2 s, the longest 6 s) between two random halves, under 10% loss, must kill
-   * nobody: the suspected nodes refute within ~150 ms of the heal. Core bug: in 2 seeds of 1..40
-   * (2, 24) the refutation of some member does not reach every node within the 6 s of its
-   * suspicion timeout, and that node declares a live member DEAD. Loss alone does it too, more
+   * nobody: the suspected nodes refute within ~150 ms of the heal. Core bug: the refutation of
+   * some member does not reach every node within the 6 s of its suspicion timeout, and that node
+   * declares a live member DEAD. With the core of 7e5e463, seeds 2 and 24 of 1..40; with that of
+   * eb6c3c1 (suspects told at once), seeds 41, 58, 81 and 97 of 1..140. Loss alone does it too, more
    * rarely: seed 71 of {@code hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths}
    * (n0058 declares n0022 DEAD@0 at 33.3 s; 43 nodes had the refutation ALIVE@1, n0058 never got
    * it). Replay: add
    * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
    */
-  @Disabled("core bug: a 1 s partition under 10% loss makes a node declare a live member DEAD (seeds 2, 24)")
+  @Disabled("core bug: a 1 s partition under 10% loss makes a node declare a live member DEAD (seeds 41, 58, 81, 97)")
   @ParameterizedTest
   @MethodSource("bigSeeds")
   void aPartitionShorterThanHalfTheSuspicionTimeoutKillsNobody(long seed) {
@@ -221,7 +229,7 @@ class SwimSimTest {
   /**
    * Two minutes of 10% loss, 1–50 ms delays and 2% duplicates must kill nobody. Core bug: it
    * does, now and then: a refutation misses one node before its suspicion timer fires (seed 41
-   * of 1..50 with the core of eb6c3c1: n0027 declares n0007 DEAD@0 at 14.7 s; 27 of 29 nodes had
+   * of 1..140 with the core of eb6c3c1: n0027 declares n0007 DEAD@0 at 14.7 s; 27 of 29 nodes had
    * the refutation ALIVE@1 within 0.3 s). Replay: add
    * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
    */
