@@ -44,12 +44,19 @@ final class CairnProcess implements AutoCloseable {
 
   /** Starts the jar in {@code workDir} with {@code args}, no CAIRN_* variable but {@code env}. */
   static CairnProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+    return start(workDir, env, List.of(), args);
+  }
+
+  /** As {@link #start(Path, Map, String...)}, with extra JVM options before {@code -jar}. */
+  static CairnProcess start(Path workDir, Map<String, String> env, List<String> jvmOptions, String... args)
+      throws IOException {
     assertThat(JAR).as("the jar is built by 'package' before failsafe runs").exists();
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         // A small, quick JVM: the suite runs on two shared cores.
-        "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-        "-jar", JAR.toString()));
+        "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", JAR.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("CAIRN_"));
@@ -136,6 +143,23 @@ final class CairnProcess implements AutoCloseable {
   void kill() throws InterruptedException {
     process.toHandle().destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGSTOP: the process freezes, as in a long stop-the-world pause, until {@link #resume()}. */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT. */
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+    if (exit != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " exited " + exit);
+    }
   }
 
   List<String> stdout() {

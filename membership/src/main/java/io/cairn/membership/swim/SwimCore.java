@@ -438,6 +438,8 @@ public final class SwimCore {
     for (Suspicion s : suspicions.values()) {
       if (nowNanos - s.deadline >= 0) {
         due.add(s);
+      } else if (!s.verified && nowNanos - s.since >= (s.deadline - s.since) / 2) {
+        verify(s);
       }
     }
     for (Suspicion s : due) {
@@ -452,12 +454,40 @@ public final class SwimCore {
     }
   }
 
+  /**
+   * Half way through a suspicion, asks the suspect itself once, with a ping that carries the
+   * suspicion. Gossip spreads a refutation to every node only with high probability; under loss
+   * one node in thousands misses it, and would declare a live member dead. The suspect's answer
+   * carries its current incarnation whatever gossip did.
+   */
+  private void verify(Suspicion s) {
+    s.verified = true;
+    State st = members.get(s.member);
+    if (st != null && st.status == MemberStatus.SUSPECT) {
+      List<Update> updates = new ArrayList<>();
+      updates.add(suspectOf(s.member, st));
+      updates.addAll(piggyback());
+      send(st.metadata.clusterAddress(), new Ping(++seq, self, address(), s.member, updates));
+    }
+  }
+
   private void onPing(long nowNanos, Ping ping) {
     if (!ping.target().equals(self)) {
       return; // meant for another node that had this address
     }
+    boolean doubted = false;
+    for (Update u : ping.updates()) {
+      doubted |= u.member().equals(self) && u.status() != MemberStatus.ALIVE;
+    }
     applyAll(nowNanos, ping.updates(), true);
-    send(ping.fromAddress(), new Ack(ping.seq(), self, piggyback()));
+    List<Update> reply = piggyback();
+    if (doubted) { // whether we just refuted or had refuted before: say who we are now
+      List<Update> withSelf = new ArrayList<>(reply.size() + 1);
+      withSelf.add(aliveSelf());
+      withSelf.addAll(reply);
+      reply = withSelf;
+    }
+    send(ping.fromAddress(), new Ack(ping.seq(), self, reply));
   }
 
   private void onPingReq(long nowNanos, PingReq req) {
@@ -955,6 +985,7 @@ public final class SwimCore {
     final long since;
     final Set<NodeId> confirmedBy = new HashSet<>();
     long deadline;
+    boolean verified;
 
     Suspicion(NodeId member, long incarnation, long since) {
       this.member = member;
