@@ -228,9 +228,8 @@ public final class SwimSim {
 
   /**
    * Records a DIED that no fault justifies in {@link #falseDeaths()} instead of failing the run.
-   * For scenarios that check other promises while the core still has the known false-death bug
-   * (a refutation that misses a node before its suspicion timer fires); the strict scenarios
-   * leave it off.
+   * For chasing other promises while a core has a false-death bug (as the cores before e124185
+   * had: a refutation could miss a node before its suspicion timer fired). Off by default.
    */
   public SwimSim tolerateFalseDeaths(boolean on) {
     this.tolerateFalseDeaths = on;
