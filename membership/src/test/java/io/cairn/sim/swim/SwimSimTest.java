@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Deterministic simulations of SWIM membership under faults. Each test runs once per seed of
@@ -33,7 +35,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Every scenario is strict: a single DIED that the {@link FaultLog} does not justify fails
  * it. ({@link SwimSim#tolerateFalseDeaths(boolean)} exists for chasing other properties while a
- * core has a false-death bug; the cores of 7e5e463 and eb6c3c1 had one, fixed in e124185.)
+ * core has a false-death bug.) The cores of 7e5e463 and eb6c3c1 had false deaths in about 1–5%
+ * of seeds; e124185 made them rarer, and the seeds that still fail are pinned in the
+ * {@code @Disabled} {@code knownFalseDeath*} tests. Run those with
+ * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
  */
 class SwimSimTest {
   /**
@@ -139,6 +144,22 @@ class SwimSimTest {
     hundredNodes(seed, "hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths", true);
   }
 
+  /**
+   * Seeds that still fail with the core of e124185, pinned here as regression tests for its fix.
+   * Core bug: a refutation can still miss a node before its suspicion timer fires. Seed 153 (of
+   * 141..240): n0056 declares n0060 DEAD@0 at 36.4 s under loss alone; the one copy of the
+   * refutation ALIVE@1 sent to n0056 (30.55 s) and n0056's half-way ping to the suspect (33.43 s)
+   * were both lost, and a Gossip from n0060 itself reached n0056 at 36.33 s without counting as a
+   * sign of life. Replay: {@code -Dtest=SwimSimTest#hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths
+   * -Dcairn.seed=153}.
+   */
+  @Disabled("core bug: a live node declared DEAD under 10% loss (seed 153)")
+  @ParameterizedTest
+  @ValueSource(longs = {153})
+  void knownFalseDeathUnderLoss(long seed) {
+    hundredNodes(seed, "hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths", true);
+  }
+
   private static void hundredNodes(long seed, String test, boolean strict) {
     SwimSim sim = lossy(100, seed, test, strict);
     joinAll(sim);
@@ -232,6 +253,10 @@ class SwimSimTest {
   @ParameterizedTest
   @MethodSource("leaveSeeds")
   void linksBlockedOneWayKillNobody(long seed) {
+    linksBlockedOneWay(seed);
+  }
+
+  private static void linksBlockedOneWay(long seed) {
     SwimSim sim = lossy(30, seed, "linksBlockedOneWayKillNobody", true);
     joinAll(sim);
     for (int k = 0; k < 5; k++) {
@@ -242,6 +267,23 @@ class SwimSimTest {
     sim.runFor(Duration.ofSeconds(70));
     settle(sim, Duration.ofSeconds(30));
     sim.guard(() -> assertThat(sim.deaths()).isEmpty());
+  }
+
+  /**
+   * Seeds of {@link #linksBlockedOneWayKillNobody} that fail with the core of e124185 (of
+   * 141..240). Core bug: when m → o is blocked one way, o keeps suspecting m whenever an indirect
+   * probe fails under loss; its half-way ping to m cannot be answered (the ack is blocked), so
+   * only third-party gossip can refute, and with 30 nodes each node sends a refutation about 8
+   * times in all: seed 194, o = n0003 gets three copies of n0017's ALIVE@1, all lost (plus one
+   * push-pull over another blocked link), and declares n0017 DEAD@0 at 25.4 s; seed 228, n0021
+   * declares n0008 DEAD@2 at 65.7 s. Replay: {@code -Dtest=SwimSimTest#linksBlockedOneWayKillNobody
+   * -Dcairn.seed=194}.
+   */
+  @Disabled("core bug: a one-way blocked link under 10% loss gets a live node declared DEAD (seeds 194, 228)")
+  @ParameterizedTest
+  @ValueSource(longs = {194, 228})
+  void knownFalseDeathBehindAOneWayBlock(long seed) {
+    linksBlockedOneWay(seed);
   }
 
   @ParameterizedTest
