@@ -64,7 +64,6 @@ public final class SwimCore {
   private final Map<NodeId, State> members = new HashMap<>();
   /** ALIVE and SUSPECT members other than this node, for random choices. */
   private final List<NodeId> live = new ArrayList<>();
-  private final Map<NodeId, Integer> liveIndex = new HashMap<>();
   /** The monitoring ring: this node and every ALIVE or SUSPECT member, ordered by hash. */
   private final TreeSet<NodeId> ring =
       new TreeSet<>(
@@ -186,6 +185,33 @@ public final class SwimCore {
       case NACK -> onNack((Nack) message);
       case GOSSIP -> applyAll(nowNanos, message.updates(), true);
       case PUSH_PULL -> onPushPull(nowNanos, (PushPull) message);
+    }
+    boolean answered = message.kind() == SwimMessage.Kind.PING
+        || (message.kind() == SwimMessage.Kind.PUSH_PULL && !((PushPull) message).reply());
+    if (!answered && doubtsSelf(message.updates())) {
+      answerDoubt(message.from());
+    }
+  }
+
+  /** True when the updates hold this node SUSPECT, DEAD or LEFT, at any incarnation. */
+  private boolean doubtsSelf(List<Update> updates) {
+    for (Update u : updates) {
+      if (u.member().equals(self) && u.status() != MemberStatus.ALIVE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Someone still doubts this node (perhaps an old suspicion that we refuted long ago, whose
+   * refutation it missed): tell it directly who we are now. A ping gets this in its ack and a
+   * push-pull in its reply; other messages get a gossip back.
+   */
+  private void answerDoubt(NodeId doubter) {
+    State s = members.get(doubter);
+    if (s != null && !s.status.isGone()) {
+      send(s.metadata.clusterAddress(), new Gossip(self, List.of(aliveSelf())));
     }
   }
 
@@ -455,19 +481,25 @@ public final class SwimCore {
   }
 
   /**
-   * Half way through a suspicion, asks the suspect itself once, with a ping that carries the
-   * suspicion. Gossip spreads a refutation to every node only with high probability; under loss
-   * one node in thousands misses it, and would declare a live member dead. The suspect's answer
-   * carries its current incarnation whatever gossip did.
+   * Half way through a suspicion, asks the suspect itself, directly and through
+   * {@code indirectProbes} random members (around a link that may be down one way), with pings
+   * that carry the suspicion. Gossip spreads a refutation to every node only with high
+   * probability; under loss one node in thousands misses it, and would declare a live member
+   * dead. The suspect answers with its current incarnation whatever gossip did.
    */
   private void verify(Suspicion s) {
     s.verified = true;
     State st = members.get(s.member);
-    if (st != null && st.status == MemberStatus.SUSPECT) {
-      List<Update> updates = new ArrayList<>();
-      updates.add(suspectOf(s.member, st));
-      updates.addAll(piggyback());
-      send(st.metadata.clusterAddress(), new Ping(++seq, self, address(), s.member, updates));
+    if (st == null || st.status != MemberStatus.SUSPECT) {
+      return;
+    }
+    Update doubt = suspectOf(s.member, st);
+    long verifySeq = ++seq;
+    send(st.metadata.clusterAddress(), new Ping(verifySeq, self, address(), s.member, List.of(doubt)));
+    for (NodeId helper : randomLive(settings.indirectProbes(), s.member)) {
+      send(
+          members.get(helper).metadata.clusterAddress(),
+          new PingReq(verifySeq, self, address(), s.member, st.metadata.clusterAddress(), List.of(doubt)));
     }
   }
 
@@ -496,14 +528,27 @@ public final class SwimCore {
     relays.put(
         relaySeq,
         new Relay(req.fromAddress(), req.seq(), nowNanos + settings.probeTimeout().toNanos()));
-    send(req.targetAddress(), new Ping(relaySeq, self, address(), req.target(), piggyback()));
+    // pass on what the requester says about the target, so that the target can answer a doubt
+    List<Update> updates = new ArrayList<>(about(req.target(), req.updates()));
+    updates.addAll(piggyback());
+    send(req.targetAddress(), new Ping(relaySeq, self, address(), req.target(), updates));
+  }
+
+  private static List<Update> about(NodeId member, List<Update> updates) {
+    List<Update> out = new ArrayList<>(1);
+    for (Update u : updates) {
+      if (u.member().equals(member)) {
+        out.add(u);
+      }
+    }
+    return out;
   }
 
   private void onAck(long nowNanos, Ack ack) {
     applyAll(nowNanos, ack.updates(), true);
     Relay relay = relays.remove(ack.seq());
-    if (relay != null) {
-      send(relay.requester, new Ack(relay.requesterSeq, self, List.of()));
+    if (relay != null) { // relayed with what the target said about itself
+      send(relay.requester, new Ack(relay.requesterSeq, self, about(ack.from(), ack.updates())));
       return;
     }
     IndirectProbe probe = probes.remove(ack.seq());
@@ -844,8 +889,11 @@ public final class SwimCore {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
+  /** Adds a member to {@link #live} (its position kept in its State) and to the ring. */
   private void addLive(NodeId id) {
-    if (liveIndex.putIfAbsent(id, live.size()) == null) {
+    State s = members.get(id);
+    if (s.liveIndex < 0) {
+      s.liveIndex = live.size();
       live.add(id);
       ring.add(id);
       ringChanged = true;
@@ -853,22 +901,24 @@ public final class SwimCore {
   }
 
   private void removeLive(NodeId id) {
-    Integer index = liveIndex.remove(id);
-    if (index == null) {
+    State s = members.get(id);
+    if (s.liveIndex < 0) {
       return;
     }
     NodeId last = live.remove(live.size() - 1);
     if (!last.equals(id)) {
-      live.set(index, last);
-      liveIndex.put(last, index);
+      live.set(s.liveIndex, last);
+      members.get(last).liveIndex = s.liveIndex;
     }
+    s.liveIndex = -1;
     ring.remove(id);
     ringChanged = true;
   }
 
   /** Up to {@code count} distinct random live members, never {@code exclude}. */
   private List<NodeId> randomLive(int count, NodeId exclude) {
-    int available = live.size() - (exclude != null && liveIndex.containsKey(exclude) ? 1 : 0);
+    State excluded = exclude == null ? null : members.get(exclude);
+    int available = live.size() - (excluded != null && excluded.liveIndex >= 0 ? 1 : 0);
     int want = Math.min(count, available);
     List<NodeId> chosen = new ArrayList<>(want);
     if (want <= 0) {
@@ -933,6 +983,8 @@ public final class SwimCore {
     MemberMetadata metadata;
     NodeId from;
     long since;
+    /** Its position in {@link SwimCore#live}, or -1 when it is not there. */
+    int liveIndex = -1;
 
     State(MemberStatus status, long incarnation, MemberMetadata metadata, NodeId from, long since) {
       this.status = status;

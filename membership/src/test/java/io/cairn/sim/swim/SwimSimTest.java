@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,9 +35,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Every scenario is strict: a single DIED that the {@link FaultLog} does not justify fails
  * it. ({@link SwimSim#tolerateFalseDeaths(boolean)} exists for chasing other properties while a
  * core has a false-death bug.) The cores of 7e5e463 and eb6c3c1 had false deaths in about 1–5%
- * of seeds; e124185 made them rarer, and the seeds that still fail are pinned in the
- * {@code @Disabled} {@code knownFalseDeath*} tests. Run those with
- * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
+ * of seeds; e124185 made them rarer; the seeds that still failed then are the
+ * {@code knownFalseDeath*} regression tests.
  */
 class SwimSimTest {
   /**
@@ -145,15 +143,16 @@ class SwimSimTest {
   }
 
   /**
-   * Seeds that still fail with the core of e124185, pinned here as regression tests for its fix.
-   * Core bug: a refutation can still miss a node before its suspicion timer fires. Seed 153 (of
+   * Seeds that failed with the core of e124185, kept as regression tests. The bug: a refutation
+   * could miss a node before its suspicion timer fired. Fixed by answering every doubt directly
+   * (a suspect that hears an old suspicion of itself tells the doubter its current incarnation)
+   * and by verifying through helpers as well as directly. Seed 153 (of
    * 141..240): n0056 declares n0060 DEAD@0 at 36.4 s under loss alone; the one copy of the
    * refutation ALIVE@1 sent to n0056 (30.55 s) and n0056's half-way ping to the suspect (33.43 s)
    * were both lost, and a Gossip from n0060 itself reached n0056 at 36.33 s without counting as a
    * sign of life. Replay: {@code -Dtest=SwimSimTest#hundredNodesUnderLossCrashesAndAPartitionConvergeWithoutFalseDeaths
    * -Dcairn.seed=153}.
    */
-  @Disabled("core bug: a live node declared DEAD under 10% loss (seed 153)")
   @ParameterizedTest
   @ValueSource(longs = {153})
   void knownFalseDeathUnderLoss(long seed) {
@@ -270,8 +269,9 @@ class SwimSimTest {
   }
 
   /**
-   * Seeds of {@link #linksBlockedOneWayKillNobody} that fail with the core of e124185 (of
-   * 141..240). Core bug: when m → o is blocked one way, o keeps suspecting m whenever an indirect
+   * Seeds of {@link #linksBlockedOneWayKillNobody} that failed with the core of e124185 (of
+   * 141..240), kept as regression tests. The bug, fixed since by verifying a suspicion through
+   * helpers (PingReq) whose relayed ack carries what the suspect says of itself: when m → o is blocked one way, o keeps suspecting m whenever an indirect
    * probe fails under loss; its half-way ping to m cannot be answered (the ack is blocked), so
    * only third-party gossip can refute, and with 30 nodes each node sends a refutation about 8
    * times in all: seed 194, o = n0003 gets three copies of n0017's ALIVE@1, all lost (plus one
@@ -279,7 +279,6 @@ class SwimSimTest {
    * declares n0008 DEAD@2 at 65.7 s. Replay: {@code -Dtest=SwimSimTest#linksBlockedOneWayKillNobody
    * -Dcairn.seed=194}.
    */
-  @Disabled("core bug: a one-way blocked link under 10% loss gets a live node declared DEAD (seeds 194, 228)")
   @ParameterizedTest
   @ValueSource(longs = {194, 228})
   void knownFalseDeathBehindAOneWayBlock(long seed) {
