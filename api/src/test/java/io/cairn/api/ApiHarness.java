@@ -2,6 +2,7 @@ package io.cairn.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cairn.membership.testing.FakeMembership;
 import io.cairn.cache.CacheService;
 import io.cairn.membership.Membership;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

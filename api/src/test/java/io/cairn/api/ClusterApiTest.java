@@ -3,6 +3,7 @@ package io.cairn.api;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cairn.membership.testing.FakeMembership;
 import io.cairn.api.ApiHarness.Reply;
 import io.cairn.membership.Member;
 import io.cairn.membership.MemberEvent;

@@ -3,6 +3,7 @@ package io.cairn.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cairn.membership.testing.FakeMembership;
 import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;

@@ -33,11 +33,11 @@ import org.junit.jupiter.api.Test;
  *     [-Dcairn.bench.sizes=10,100,1000] [-Dcairn.bench.seeds=10]
  * </pre>
  * The table goes to {@code membership/target/surefire-reports/io.cairn.sim.swim.DisseminationBenchmark-output.txt}
- * and to standard output. Memory grows as n²: every core holds every member, about 180–200 bytes
- * each in SwimCore's tables (heap after warm-up: 198 MB at n = 1000, 1.6 GB at n = 3000), so
- * n = 10000 would need about 18 GB of heap and some 10 minutes per run: too much for the 2-core
- * build machine. Measured with {@code -Xmx6g} (n up to 1000, 10 seeds, 75 s) and {@code -Xmx5g}
- * ({@code -Dcairn.bench.sizes=3000 -Dcairn.bench.seeds=3}, 2.5 min), JDK 17.
+ * and to standard output. Memory grows as n²: every core holds every member, about 135 bytes
+ * each in SwimCore's tables (heap after warm-up: 1.2 GB at n = 3000, 13.3 GB at n = 10000). n up
+ * to 1000 runs in {@code -Xmx6g} (10 seeds, about 2 min); n = 10000 needs
+ * {@code -DargLine=-Xmx19g -Dcairn.bench.sizes=10000 -Dcairn.bench.seeds=1} and about 9 minutes
+ * on 2 cores. Figures: BENCHMARKS.md.
  */
 @Tag("benchmark")
 class DisseminationBenchmark {

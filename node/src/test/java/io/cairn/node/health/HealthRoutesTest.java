@@ -4,7 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.cache.CacheService.StoreStatus;
-import io.cairn.node.TestMembership;
+import io.cairn.membership.testing.FakeMembership;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class HealthRoutesTest {
   private final Health health = new Health();
-  private final TestMembership membership = new TestMembership("n1");
+  private final FakeMembership membership = new FakeMembership("n1");
   private final AtomicReference<StoreStatus> store = new AtomicReference<>(new StoreStatus("UP", null));
   private final HttpClient client = HttpClient.newHttpClient();
   private Vertx vertx;

@@ -384,6 +384,10 @@ class HelmChartTest {
         Map.of("config.node.id", "fixed"),                    // ... and node.id
         Map.of("config.http.prot", 7070),                     // a typo
         Map.of("config.shutdown.grace", "ten seconds"),
+        Map.of("config.membership.probe-interval", "fast"),
+        Map.of("config.membership.phi-threshold", "-1"),
+        Map.of("config.membership.monitored-peers", 0),
+        Map.of("config.membership.gosip-fanout", 3),            // a typo
         Map.<String, Object>of("extraEnv[0].name", "CAIRN_HTTP_PORT", "extraEnv[0].value", "1"))) {
       assertThatThrownBy(() -> Chart.template(bad)).as("%s", bad)
           .hasMessageContaining("values don't meet the specifications of the schema");

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.membership.MemberEvent.Kind;
 import io.cairn.membership.MemberStatus;
-import io.cairn.node.TestMembership;
+import io.cairn.membership.testing.FakeMembership;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 class MembershipMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final TestMembership membership = new TestMembership("a");
+  private final FakeMembership membership = new FakeMembership("a");
 
   private double members(String status) {
     return registry.get("cairn.membership.members").tag("status", status).gauge().value();

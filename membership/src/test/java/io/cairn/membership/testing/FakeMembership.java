@@ -1,4 +1,4 @@
-package io.cairn.api;
+package io.cairn.membership.testing;
 
 import io.cairn.membership.Address;
 import io.cairn.membership.Member;
@@ -19,7 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * A {@link Membership} whose view and events the test sets: {@link #put} changes a member and
+ * A test double for the API and node tests (the real membership has its own tests): a
+ * {@link Membership} whose view and events the test sets: {@link #put} changes a member and
  * tells every subscriber, on the calling thread, as a real membership may.
  */
 public final class FakeMembership implements Membership {
@@ -49,6 +50,11 @@ public final class FakeMembership implements Membership {
     for (Consumer<MemberEvent> l : listeners) {
       l.accept(event);
     }
+  }
+
+  /** Sets {@code id} to {@code status} at incarnation 0 and tells the subscribers. */
+  public void event(MemberEvent.Kind kind, String id, MemberStatus status) {
+    put(kind, member(id, status, 0));
   }
 
   /** Sets the member without an event. */
