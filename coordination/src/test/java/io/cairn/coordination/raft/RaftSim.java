@@ -35,8 +35,8 @@ import java.util.function.BooleanSupplier;
  *   <li>Leader Completeness: a node that becomes leader holds every entry committed so far.
  *   <li>State Machine Safety: every node applies indices 1, 2, 3... and the entry it applies at
  *       an index is the one the group committed there (one global reference).
- *   <li>Durability of commits: when any durable log is cut, every committed entry is still on a
- *       majority of durable logs.
+ *   <li>Durability of commits: an entry is on a majority of durable logs when it is first
+ *       committed, and still is whenever any durable log is cut.
  *   <li>Reads: a ReadIndex read returns a register no older than the last write acknowledged
  *       before the read was asked for.
  * </ul>
@@ -60,6 +60,7 @@ final class RaftSim {
     long register;
     final Map<Long, PendingWrite> writes = new HashMap<>();
     final Map<Long, PendingRead> reads = new HashMap<>();
+    final List<RaftEvent> events = new ArrayList<>();
 
     Node(int index) {
       this.index = index;
@@ -206,17 +207,7 @@ final class RaftSim {
     node.durableLog.addAll(fx.append());
     if (cut) {
       for (long i = first; i <= maxCommitted; i++) {
-        LogEntry c = committed.get(i);
-        int holders = 0;
-        for (Node o : nodes) {
-          if (o.durableLog.size() >= i && o.durableLog.get((int) i - 1).equals(c)) {
-            holders++;
-          }
-        }
-        if (holders < quorum) {
-          throw new IllegalStateException("committed entry " + c + " is durable on only " + holders
-              + " nodes after " + node.id + " cut its log at " + first);
-        }
+        requireDurableOnMajority(committed.get(i), node.id + " cut its log at " + first);
       }
     }
     if (node.hardState.commitIndex() > node.durableLog.size()) {
@@ -266,6 +257,21 @@ final class RaftSim {
 
   // ------------------------------------------------------------------------- invariants
 
+  /** A committed entry survives any minority of crashes: a majority of durable logs hold it. */
+  private void requireDurableOnMajority(LogEntry c, String when) {
+    long i = c.index();
+    int holders = 0;
+    for (Node o : nodes) {
+      if (o.durableLog.size() >= i && o.durableLog.get((int) i - 1).equals(c)) {
+        holders++;
+      }
+    }
+    if (holders < quorum) {
+      throw new IllegalStateException("committed entry " + c + " is durable on only " + holders
+          + " of " + n + " nodes when " + when);
+    }
+  }
+
   private void check(Node node, Effects fx) {
     RaftCore core = node.core;
     for (LogEntry e : fx.append()) {
@@ -287,10 +293,14 @@ final class RaftSim {
         throw new IllegalStateException("State Machine Safety: " + node.id + " commits " + e + " where "
             + before + " was committed");
       }
-      maxCommitted = Math.max(maxCommitted, e.index());
+      if (e.index() > maxCommitted) {
+        requireDurableOnMajority(e, node.id + " commits it");
+        maxCommitted = e.index();
+      }
     }
     for (RaftEvent ev : fx.events()) {
       trace.record(scheduler.now(), "EVENT", node.id, null, ev);
+      node.events.add(ev);
       if (ev instanceof RoleChanged rc && rc.to() == Role.LEADER) {
         NodeId before = leaderOfTerm.putIfAbsent(rc.term(), node.id);
         if (before != null && !before.equals(node.id)) {
