@@ -99,6 +99,8 @@ final class RaftSim {
   long acknowledgedWrites;
   long servedReads;
   long rejectionsReceived;
+  long crashes;
+  long elections;
 
   RaftSim(int n, long seed) {
     this.seed = seed;
@@ -302,6 +304,7 @@ final class RaftSim {
       trace.record(scheduler.now(), "EVENT", node.id, null, ev);
       node.events.add(ev);
       if (ev instanceof RoleChanged rc && rc.to() == Role.LEADER) {
+        elections++;
         NodeId before = leaderOfTerm.putIfAbsent(rc.term(), node.id);
         if (before != null && !before.equals(node.id)) {
           throw new IllegalStateException("Election Safety: " + node.id + " and " + before
@@ -365,6 +368,7 @@ final class RaftSim {
       return;
     }
     node.up = false;
+    crashes++;
     node.incarnation++;
     node.core = null;
     node.writes.clear();
