@@ -81,6 +81,38 @@ class RaftScenarioSimTest {
     });
   }
 
+  /**
+   * A leader paused (a long GC, SIGSTOP) past its replacement still believes it leads when it
+   * wakes. A read it accepts then must not be answered from its stale state: the heartbeat round
+   * of ReadIndex meets the higher term, it steps down, and the read is abandoned.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void aPausedOldLeaderNeverServesAStaleRead(long seed) {
+    RaftSim sim = reliable(3, seed, "aPausedOldLeaderNeverServesAStaleRead");
+    sim.run(() -> {
+      Node old = settle(sim);
+      sim.pause(old);
+      assertThat(sim.runUntil(() -> otherLeader(sim, old) != null, Duration.ofSeconds(3))).isTrue();
+      Node fresh = otherLeader(sim, old);
+      assertThat(sim.runUntil(() -> fresh.core.termAt(fresh.core.commitIndex()) == fresh.core.term(),
+          Duration.ofSeconds(1))).as("the new leader committed its no-op").isTrue();
+      Accepted w = (Accepted) sim.write(fresh);
+      assertThat(sim.runUntil(() -> fresh.applied >= w.index(), Duration.ofSeconds(1))).as("write acknowledged").isTrue();
+
+      sim.resume(old);
+      assertThat(old.core.role()).as("it has not noticed yet").isEqualTo(Role.LEADER);
+      Submission read = sim.read(old); // RaftSim fails the run if this is answered with stale data
+      assertThat(read).isInstanceOf(Accepted.class);
+      sim.runFor(Duration.ofSeconds(1));
+      assertThat(old.core.role()).isNotEqualTo(Role.LEADER);
+      assertThat(old.reads).as("unanswered").hasSize(1);
+      long id = old.reads.keySet().iterator().next();
+      assertThat(old.events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(RaftEvent.ReadsAbandoned.class,
+          ra -> assertThat(ra.requestIds()).contains(id)));
+    });
+  }
+
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void preVoteKeepsARejoiningNodeFromDisruptingTheGroup(long seed) {

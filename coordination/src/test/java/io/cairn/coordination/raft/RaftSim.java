@@ -50,6 +50,7 @@ final class RaftSim {
     final NodeId id;
     RaftCore core;
     boolean up = true;
+    boolean paused;
     int incarnation;
     long walTail;
     // What the simulated disk holds.
@@ -139,7 +140,7 @@ final class RaftSim {
   // -------------------------------------------------------------------------- the shells
 
   private void tickLoop(Node node) {
-    if (node.up) {
+    if (node.up && !node.paused) {
       node.core.tick(now());
       flush(node);
     }
@@ -335,7 +336,7 @@ final class RaftSim {
 
   /** A client write at {@code node}; its acknowledgement is the node applying it. */
   Submission write(Node node) {
-    if (!node.up) {
+    if (!node.up || node.paused) { // a client cannot reach a stopped process
       return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
     }
     byte[] command = ByteBuffer.allocate(8).putLong(nextRequestId++).array();
@@ -350,7 +351,7 @@ final class RaftSim {
 
   /** A client read at {@code node}, checked when it is answered. */
   Submission read(Node node) {
-    if (!node.up) {
+    if (!node.up || node.paused) { // a client cannot reach a stopped process
       return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
     }
     long id = nextRequestId++;
@@ -363,9 +364,23 @@ final class RaftSim {
     return s;
   }
 
+  /** Stops a node as SIGSTOP would: no ticks, nothing sent or received; its state is kept. */
+  void pause(Node node) {
+    node.paused = true;
+    network.down(node.index);
+  }
+
+  void resume(Node node) {
+    node.paused = false;
+    network.up(node.index);
+  }
+
   void crash(Node node) {
     if (!node.up) {
       return;
+    }
+    if (node.paused) {
+      resume(node);
     }
     node.up = false;
     crashes++;

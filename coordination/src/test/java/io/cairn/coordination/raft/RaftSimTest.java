@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Deterministic simulations of a Raft group under faults: loss, delays that reorder, duplication,
  * partitions (leader isolated, random splits, one-way blocks), crashes that lose what was not
- * durable, restarts, and client writes and ReadIndex reads throughout. {@link RaftSim} checks the
+ * durable, restarts, pauses (a long GC or SIGSTOP: the node wakes with its old beliefs), and client
+ * writes and ReadIndex reads, to the leader and to random nodes, throughout. {@link RaftSim} checks the
  * safety invariants after every step; each run then heals everything and requires liveness: a
  * leader, and a new write applied by every node, within {@link #LIVENESS_BOUND}.
  *
@@ -109,7 +110,7 @@ class RaftSimTest {
         return;
       }
       int victim = r.nextInt(sim.n);
-      switch (r.nextInt(7)) {
+      switch (r.nextInt(8)) {
         case 0 -> sim.leader().ifPresent(l -> {
           sim.network.heal();
           sim.network.partition(new int[] {l.index}, sim.allBut(l.index));
@@ -132,6 +133,13 @@ class RaftSimTest {
           sim.crash(node);
           sim.scheduler.after(r.nextLong(50_000_000, 2_000_000_000), () -> sim.restart(node));
         }
+        case 6 -> {
+          Node node = r.nextBoolean() ? sim.leader().orElse(sim.nodes[victim]) : sim.nodes[victim];
+          if (node.up && !node.paused) {
+            sim.pause(node); // a long GC or SIGSTOP: it wakes believing what it believed
+            sim.scheduler.after(r.nextLong(50_000_000, 1_500_000_000), () -> sim.resume(node));
+          }
+        }
         default -> { }
       }
       scheduleFaults(sim, r, end);
@@ -143,6 +151,9 @@ class RaftSimTest {
     sim.network.heal();
     sim.network.drop(0).duplicate(0);
     for (Node node : sim.nodes) {
+      if (node.paused) {
+        sim.resume(node);
+      }
       sim.restart(node);
     }
   }
