@@ -1,0 +1,58 @@
+package io.cairn.coordination.raft;
+
+import java.util.ArrayDeque;
+
+/**
+ * A leader's view of one follower. PROBE: one AppendEntries at a time, walking back to where the
+ * logs match. REPLICATE: pipelined, {@code next} advanced optimistically, at most
+ * {@code maxInflight} messages with entries outstanding.
+ */
+final class Progress {
+  enum State { PROBE, REPLICATE }
+
+  final io.cairn.membership.NodeId peer;
+  State state = State.PROBE;
+  /** The highest index known to match the leader's log and be durable on the follower. */
+  long match;
+  long next;
+  /** PROBE: a probe is outstanding; sent again on a response or the next heartbeat. */
+  boolean paused;
+  /** The last index of each message with entries in flight, oldest first. */
+  final ArrayDeque<Long> inflight = new ArrayDeque<>();
+  /** Whether {@code match} rose since the last heartbeat (a REPLICATE stream that did not is stalled). */
+  boolean progressed;
+  /** Heard from in the current CheckQuorum window. */
+  boolean recentActive;
+  /** The highest heartbeat round this follower answered in the leader's term. */
+  long ackedRound;
+
+  Progress(io.cairn.membership.NodeId peer, long next) {
+    this.peer = peer;
+    this.next = next;
+  }
+
+  void freeInflightUpTo(long index) {
+    while (!inflight.isEmpty() && inflight.peekFirst() <= index) {
+      inflight.pollFirst();
+    }
+  }
+
+  void becomeProbe(long next) {
+    state = State.PROBE;
+    this.next = Math.max(next, match + 1);
+    paused = false;
+    inflight.clear();
+  }
+
+  void becomeReplicate() {
+    state = State.REPLICATE;
+    next = match + 1;
+    paused = false;
+    inflight.clear();
+  }
+
+  @Override
+  public String toString() {
+    return state + " match=" + match + " next=" + next + " inflight=" + inflight.size();
+  }
+}

@@ -1,0 +1,678 @@
+package io.cairn.coordination.raft;
+
+import io.cairn.coordination.raft.RaftMessage.AppendEntries;
+import io.cairn.coordination.raft.RaftMessage.AppendEntriesResponse;
+import io.cairn.coordination.raft.RaftMessage.RequestVote;
+import io.cairn.coordination.raft.RaftMessage.RequestVoteResponse;
+import io.cairn.coordination.raft.Submission.Accepted;
+import io.cairn.coordination.raft.Submission.Reason;
+import io.cairn.coordination.raft.Submission.Refused;
+import io.cairn.membership.NodeId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * Raft as a pure state machine: leader election with randomized timeouts, PreVote and CheckQuorum;
+ * log replication with pipelining and fast conflict backtracking; commit by counting replicas of
+ * entries of the current term; ReadIndex reads. Inputs carry the time ({@code nowNanos}, from a
+ * monotonic source, compared only by subtraction); outputs are drained as {@link Effects}.
+ *
+ * <p>Durability is the shell's: every hard-state change and appended entry comes out in
+ * {@link Effects}, votes and acknowledgements wait in {@code sendAfterPersist}, and the leader
+ * counts its own copy of an entry only once {@link #persisted} reports it.
+ *
+ * <p>Not thread-safe: the shell confines it to one Vert.x context.
+ */
+public final class RaftCore {
+  private record PendingRead(long requestId, long index, long round) {}
+
+  private final NodeId self;
+  private final List<NodeId> voters;
+  private final List<NodeId> peers;
+  private final int quorum;
+  private final RaftSettings settings;
+  private final RandomGenerator random;
+  private final long electionMinNanos;
+  private final long electionSpreadNanos;
+  private final long heartbeatNanos;
+  private final RaftLog log;
+
+  // Durable (through Effects.persist).
+  private long term;
+  private NodeId votedFor;
+  private long commitIndex;
+
+  // Volatile.
+  private Role role = Role.FOLLOWER;
+  private NodeId leader;
+  private long persistedIndex;
+  private long appliedIndex;
+  private boolean started;
+  private long electionDeadline;
+  private long heartbeatDeadline;
+  private long checkQuorumDeadline;
+  private long lastLeaderContact;
+  private final Map<NodeId, Boolean> votes = new HashMap<>();
+  private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
+  private long round;
+  private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
+  private final ArrayDeque<ReadState> confirmedReads = new ArrayDeque<>();
+
+  // Owed to the shell.
+  private HardState reportedHardState;
+  private final List<LogEntry> unpersisted = new ArrayList<>();
+  private final List<RaftMessage> send = new ArrayList<>();
+  private final List<RaftMessage> sendAfterPersist = new ArrayList<>();
+  private final List<RaftEvent> events = new ArrayList<>();
+
+  /**
+   * A node of the group {@code voters} (which includes {@code self}), restarted from
+   * {@code restored} ({@link DurableState#EMPTY} the first time). Its first election deadline is
+   * set by the first input.
+   */
+  public RaftCore(NodeId self, List<NodeId> voters, RaftSettings settings, DurableState restored,
+      RandomGenerator random) {
+    this.self = Objects.requireNonNull(self, "self");
+    this.voters = List.copyOf(voters);
+    if (!this.voters.contains(self) || this.voters.stream().distinct().count() != this.voters.size()) {
+      throw new IllegalArgumentException("voters must be distinct and include " + self + ": " + voters);
+    }
+    this.peers = this.voters.stream().filter(v -> !v.equals(self)).toList();
+    this.quorum = this.voters.size() / 2 + 1;
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.random = Objects.requireNonNull(random, "random");
+    this.electionMinNanos = settings.electionTimeoutMin().toNanos();
+    this.electionSpreadNanos = settings.electionTimeoutMax().toNanos() - electionMinNanos;
+    this.heartbeatNanos = settings.heartbeatInterval().toNanos();
+    this.log = new RaftLog(restored.log());
+    HardState hs = restored.hardState();
+    if (hs.commitIndex() > log.lastIndex()) {
+      throw new IllegalStateException(self + ": restored commit index " + hs.commitIndex()
+          + " is past the restored log's last index " + log.lastIndex());
+    }
+    this.term = hs.term();
+    this.votedFor = hs.votedFor().orElse(null);
+    this.commitIndex = hs.commitIndex();
+    this.persistedIndex = log.lastIndex();
+    this.reportedHardState = hs;
+  }
+
+  // ---------------------------------------------------------------------------------- inputs
+
+  /** Acts on the deadlines that {@code nowNanos} has passed: elections, heartbeats, CheckQuorum. */
+  public void tick(long nowNanos) {
+    if (start(nowNanos)) {
+      return;
+    }
+    if (role == Role.LEADER) {
+      if (nowNanos - heartbeatDeadline >= 0) {
+        heartbeatDeadline = nowNanos + heartbeatNanos;
+        heartbeat();
+      }
+      if (nowNanos - checkQuorumDeadline >= 0) {
+        checkQuorumDeadline = nowNanos + electionMinNanos;
+        checkQuorum(nowNanos);
+      }
+    } else if (nowNanos - electionDeadline >= 0) {
+      campaign(nowNanos);
+    }
+  }
+
+  /** A message from a peer. Stale, duplicated and misaddressed messages are ignored. */
+  public void receive(long nowNanos, RaftMessage m) {
+    start(nowNanos);
+    if (!m.to().equals(self) || !peers.contains(m.from())) {
+      return;
+    }
+    if (m.term() > term) {
+      if (m instanceof RequestVote rv) {
+        if (inLease(nowNanos)) {
+          return; // a live leader is known: neither vote nor move to the asker's term
+        }
+        if (!rv.preVote()) {
+          becomeFollower(nowNanos, m.term(), null, "vote request from " + m.from() + " at a higher term");
+        }
+      } else if (m instanceof RequestVoteResponse r && r.preVote() && r.granted()) {
+        // the term we would campaign in: nothing to move to yet
+      } else {
+        NodeId newLeader = m instanceof AppendEntries ? m.from() : null;
+        becomeFollower(nowNanos, m.term(), newLeader, "higher term from " + m.from());
+      }
+    } else if (m.term() < term) {
+      if (m instanceof AppendEntries ae) {
+        // A stale leader (e.g. rejoining after a partition): tell it our term so it steps down.
+        sendAfterPersist.add(new AppendEntriesResponse(self, m.from(), term, false, 0,
+            ae.prevLogIndex(), 0, 0, ae.round()));
+      } else if (m instanceof RequestVote rv && rv.preVote()) {
+        send.add(new RequestVoteResponse(self, m.from(), term, false, true));
+      }
+      return;
+    }
+    switch (m.kind()) {
+      case REQUEST_VOTE -> onRequestVote(nowNanos, (RequestVote) m);
+      case REQUEST_VOTE_RESPONSE -> onVoteResponse(nowNanos, (RequestVoteResponse) m);
+      case APPEND_ENTRIES -> onAppendEntries(nowNanos, (AppendEntries) m);
+      case APPEND_ENTRIES_RESPONSE -> onAppendResponse(nowNanos, (AppendEntriesResponse) m);
+    }
+  }
+
+  /**
+   * Appends {@code command} if this node leads. Accepted is not committed: the entry commits when
+   * it is handed out in {@link Effects#commit()} with the returned index and term.
+   */
+  public Submission propose(long nowNanos, byte[] command) {
+    start(nowNanos);
+    if (role != Role.LEADER) {
+      return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    LogEntry e = LogEntry.command(log.lastIndex() + 1, term, command.clone());
+    appendLocal(e);
+    for (Progress pr : progress.values()) {
+      sendEntries(pr);
+    }
+    return new Accepted(e.index(), term);
+  }
+
+  /**
+   * A linearizable read without a log write (ReadIndex): the read index is the current commit
+   * index; once a majority has answered a heartbeat round sent after this call (so this node still
+   * led when it was asked), and every entry up to the read index has been handed out to apply,
+   * {@link Effects#reads()} carries {@code requestId}. Refused by a non-leader, and by a new leader
+   * until an entry of its own term has committed (only then does it know the commit index).
+   */
+  public Submission readIndex(long nowNanos, long requestId) {
+    start(nowNanos);
+    if (role != Role.LEADER) {
+      return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    if (log.termAt(commitIndex) != term) {
+      return new Refused(Reason.LEADER_NOT_READY, Optional.of(self));
+    }
+    round++;
+    pendingReads.addLast(new PendingRead(requestId, commitIndex, round));
+    if (quorum == 1) {
+      confirmReads();
+    } else {
+      for (NodeId p : peers) {
+        sendHeartbeat(p, progress.get(p));
+      }
+    }
+    return new Accepted(commitIndex, term);
+  }
+
+  /**
+   * The shell reports that the log up to the entry ({@code index}, {@code term}), and everything
+   * asked before it, is durable. A report for an entry since overwritten is ignored.
+   */
+  public void persisted(long nowNanos, long term, long index) {
+    start(nowNanos);
+    if (index > persistedIndex && index <= log.lastIndex() && log.termAt(index) == term) {
+      persistedIndex = index;
+      if (role == Role.LEADER) {
+        maybeCommit();
+      }
+    }
+  }
+
+  /** Everything owed to the shell since the last call; see {@link Effects} for the order. */
+  public Effects drainEffects() {
+    HardState hs = new HardState(term, Optional.ofNullable(votedFor), commitIndex);
+    Optional<HardState> persist = Optional.empty();
+    if (!hs.equals(reportedHardState)) {
+      persist = Optional.of(hs);
+      reportedHardState = hs;
+    }
+    List<LogEntry> commit = List.of();
+    if (commitIndex > appliedIndex) {
+      commit = log.range(appliedIndex + 1, commitIndex);
+      appliedIndex = commitIndex;
+    }
+    List<ReadState> reads = new ArrayList<>();
+    while (!confirmedReads.isEmpty() && confirmedReads.peekFirst().index() <= appliedIndex) {
+      reads.add(confirmedReads.pollFirst());
+    }
+    if (persist.isEmpty() && unpersisted.isEmpty() && send.isEmpty() && sendAfterPersist.isEmpty()
+        && commit.isEmpty() && reads.isEmpty() && events.isEmpty()) {
+      return Effects.NONE;
+    }
+    Effects fx = new Effects(persist, unpersisted, send, sendAfterPersist, commit, reads, events);
+    unpersisted.clear();
+    send.clear();
+    sendAfterPersist.clear();
+    events.clear();
+    return fx;
+  }
+
+  // ------------------------------------------------------------------------------- election
+
+  private boolean start(long nowNanos) {
+    if (started) {
+      return false;
+    }
+    started = true;
+    resetElectionDeadline(nowNanos);
+    return true;
+  }
+
+  private void resetElectionDeadline(long nowNanos) {
+    electionDeadline = nowNanos + electionMinNanos + random.nextLong(electionSpreadNanos);
+  }
+
+  /** Whether this node believes a leader is alive, and so refuses to help unseat it. */
+  private boolean inLease(long nowNanos) {
+    if (role == Role.LEADER) {
+      return true;
+    }
+    return leader != null && nowNanos - lastLeaderContact < electionMinNanos;
+  }
+
+  /** PreVote first: a node that could not win does not move its term and disrupts no one. */
+  private void campaign(long nowNanos) {
+    if (quorum == 1) {
+      becomeCandidate(nowNanos);
+      return;
+    }
+    Role from = role;
+    role = Role.PRE_CANDIDATE;
+    leader = null;
+    votes.clear();
+    votes.put(self, true);
+    resetElectionDeadline(nowNanos);
+    event(from, "election timeout");
+    for (NodeId p : peers) {
+      send.add(new RequestVote(self, p, term + 1, log.lastIndex(), log.lastTerm(), true));
+    }
+  }
+
+  private void becomeCandidate(long nowNanos) {
+    Role from = role;
+    term++;
+    votedFor = self;
+    role = Role.CANDIDATE;
+    leader = null;
+    votes.clear();
+    votes.put(self, true);
+    resetElectionDeadline(nowNanos);
+    event(from, "won the pre-vote");
+    if (quorum == 1) {
+      becomeLeader(nowNanos);
+      return;
+    }
+    for (NodeId p : peers) {
+      // Only once our own vote is durable: a restart must not let us vote twice in this term.
+      sendAfterPersist.add(new RequestVote(self, p, term, log.lastIndex(), log.lastTerm(), false));
+    }
+  }
+
+  private void becomeLeader(long nowNanos) {
+    Role from = role;
+    role = Role.LEADER;
+    leader = self;
+    progress.clear();
+    for (NodeId p : peers) {
+      progress.put(p, new Progress(p, log.lastIndex() + 1));
+    }
+    round = 0;
+    heartbeatDeadline = nowNanos + heartbeatNanos;
+    checkQuorumDeadline = nowNanos + electionMinNanos;
+    event(from, "won the election");
+    appendLocal(LogEntry.noOp(log.lastIndex() + 1, term));
+    for (Progress pr : progress.values()) {
+      sendAppend(pr, true);
+    }
+  }
+
+  private void becomeFollower(long nowNanos, long newTerm, NodeId newLeader, String reason) {
+    Role from = role;
+    long oldTerm = term;
+    NodeId oldLeader = leader;
+    if (newTerm > term) {
+      term = newTerm;
+      votedFor = null;
+    }
+    if (from == Role.LEADER) {
+      progress.clear();
+      abandonReads();
+    }
+    role = Role.FOLLOWER;
+    leader = newLeader;
+    if (newLeader != null) {
+      lastLeaderContact = nowNanos;
+    }
+    resetElectionDeadline(nowNanos);
+    if (from != role || oldTerm != term || !Objects.equals(oldLeader, leader)) {
+      event(from, reason);
+    }
+  }
+
+  private void checkQuorum(long nowNanos) {
+    int active = 1;
+    for (Progress pr : progress.values()) {
+      if (pr.recentActive) {
+        active++;
+      }
+      pr.recentActive = false;
+    }
+    if (active < quorum) {
+      becomeFollower(nowNanos, term, null, "check-quorum: heard from " + active + " of " + voters.size()
+          + " voters in an election timeout");
+    }
+  }
+
+  private void onRequestVote(long nowNanos, RequestVote rv) {
+    boolean upToDate = rv.lastLogTerm() > log.lastTerm()
+        || (rv.lastLogTerm() == log.lastTerm() && rv.lastLogIndex() >= log.lastIndex());
+    if (rv.preVote()) {
+      boolean grant = rv.term() > term && upToDate && !inLease(nowNanos);
+      send.add(new RequestVoteResponse(self, rv.from(), grant ? rv.term() : term, grant, true));
+      return;
+    }
+    boolean free = (votedFor == null && leader == null) || rv.from().equals(votedFor);
+    boolean grant = free && upToDate;
+    if (grant) {
+      votedFor = rv.from();
+      resetElectionDeadline(nowNanos);
+    }
+    sendAfterPersist.add(new RequestVoteResponse(self, rv.from(), term, grant, false));
+  }
+
+  private void onVoteResponse(long nowNanos, RequestVoteResponse r) {
+    if (r.preVote()) {
+      if (role != Role.PRE_CANDIDATE || (r.granted() && r.term() != term + 1)) {
+        return;
+      }
+    } else if (role != Role.CANDIDATE || r.term() != term) {
+      return;
+    }
+    votes.putIfAbsent(r.from(), r.granted());
+    long granted = votes.values().stream().filter(g -> g).count();
+    long refused = votes.size() - granted;
+    if (granted >= quorum) {
+      if (r.preVote()) {
+        becomeCandidate(nowNanos);
+      } else {
+        becomeLeader(nowNanos);
+      }
+    } else if (refused >= quorum) {
+      becomeFollower(nowNanos, term, null, "lost the " + (r.preVote() ? "pre-vote" : "election"));
+    }
+  }
+
+  // ---------------------------------------------------------------------------- replication
+
+  private void appendLocal(LogEntry e) {
+    log.append(e);
+    unpersisted.add(e);
+  }
+
+  private void onAppendEntries(long nowNanos, AppendEntries ae) {
+    if (role != Role.FOLLOWER || !ae.from().equals(leader)) {
+      becomeFollower(nowNanos, term, ae.from(), "append from the leader of term " + term);
+    }
+    lastLeaderContact = nowNanos;
+    resetElectionDeadline(nowNanos);
+    long prev = ae.prevLogIndex();
+    if (prev > log.lastIndex()) {
+      sendAfterPersist.add(new AppendEntriesResponse(self, ae.from(), term, false, 0, prev, 0,
+          log.lastIndex() + 1, ae.round()));
+      return;
+    }
+    if (log.termAt(prev) != ae.prevLogTerm()) {
+      if (prev <= commitIndex) {
+        throw new IllegalStateException(self + ": leader " + ae.from() + " of term " + term
+            + " disagrees at committed index " + prev + " (ours " + log.termAt(prev) + ", its "
+            + ae.prevLogTerm() + ", commit " + commitIndex + ")");
+      }
+      long conflictTerm = log.termAt(prev);
+      sendAfterPersist.add(new AppendEntriesResponse(self, ae.from(), term, false, 0, prev,
+          conflictTerm, log.firstIndexOfTermAt(prev), ae.round()));
+      return;
+    }
+    long expected = prev + 1;
+    for (LogEntry e : ae.entries()) {
+      if (e.index() != expected++) {
+        throw new IllegalStateException(self + ": entries not contiguous after " + prev + " in " + ae);
+      }
+      if (e.index() <= log.lastIndex()) {
+        if (log.termAt(e.index()) == e.term()) {
+          continue;
+        }
+        if (e.index() <= commitIndex) {
+          throw new IllegalStateException(self + ": would overwrite committed entry " + log.get(e.index())
+              + " with " + e + " (commit " + commitIndex + ")");
+        }
+        truncateFrom(e.index());
+      }
+      appendLocal(e);
+    }
+    long lastNew = prev + ae.entries().size();
+    long newCommit = Math.min(ae.leaderCommit(), lastNew);
+    if (newCommit > commitIndex) {
+      commitIndex = newCommit;
+    }
+    sendAfterPersist.add(new AppendEntriesResponse(self, ae.from(), term, true, lastNew, prev, 0, 0,
+        ae.round()));
+  }
+
+  private void truncateFrom(long index) {
+    log.truncateFrom(index);
+    persistedIndex = Math.min(persistedIndex, index - 1);
+    unpersisted.removeIf(e -> e.index() >= index);
+  }
+
+  private void onAppendResponse(long nowNanos, AppendEntriesResponse r) {
+    if (role != Role.LEADER) {
+      return;
+    }
+    Progress pr = progress.get(r.from());
+    pr.recentActive = true;
+    if (r.round() > pr.ackedRound) {
+      pr.ackedRound = r.round();
+      confirmReads();
+    }
+    if (r.success()) {
+      if (r.matchIndex() > log.lastIndex()) {
+        throw new IllegalStateException(self + ": " + r.from() + " claims to match " + r.matchIndex()
+            + " past our last index " + log.lastIndex());
+      }
+      if (r.matchIndex() > pr.match) {
+        pr.match = r.matchIndex();
+        pr.progressed = true;
+        maybeCommit();
+      }
+      pr.freeInflightUpTo(r.matchIndex());
+      if (pr.state == Progress.State.PROBE) {
+        if (r.matchIndex() >= pr.next - 1) {
+          pr.becomeReplicate();
+        } else {
+          pr.paused = false;
+        }
+      }
+      pr.next = Math.max(pr.next, pr.match + 1);
+    } else {
+      boolean stale = pr.state == Progress.State.REPLICATE
+          ? r.rejectedIndex() <= pr.match
+          : r.rejectedIndex() != pr.next - 1;
+      if (stale || r.rejectedIndex() == 0) {
+        return;
+      }
+      long next = r.conflictIndex();
+      if (r.conflictTerm() > 0) {
+        long ours = log.lastIndexOfTerm(r.conflictTerm(), r.rejectedIndex());
+        if (ours > 0) {
+          next = ours + 1;
+        }
+      }
+      next = Math.min(Math.max(next, pr.match + 1), r.rejectedIndex());
+      pr.becomeProbe(next);
+    }
+    sendEntries(pr);
+  }
+
+  /** Sends as many AppendEntries with entries as the follower's state and window allow. */
+  private void sendEntries(Progress pr) {
+    while (sendAppend(pr, false)) {
+      if (pr.state == Progress.State.PROBE) {
+        return;
+      }
+    }
+  }
+
+  /** One AppendEntries from {@code pr.next}; returns whether it was sent. */
+  private boolean sendAppend(Progress pr, boolean allowEmpty) {
+    if (pr.state == Progress.State.PROBE ? pr.paused : pr.inflight.size() >= settings.maxInflight()) {
+      return false;
+    }
+    List<LogEntry> entries = log.slice(pr.next, settings.maxEntriesPerMessage(), settings.maxBytesPerMessage());
+    if (entries.isEmpty() && !allowEmpty) {
+      return false;
+    }
+    long prev = pr.next - 1;
+    send.add(new AppendEntries(self, pr.peer, term, prev, log.termAt(prev), entries, commitIndex, round));
+    if (pr.state == Progress.State.PROBE) {
+      pr.paused = true;
+    } else if (!entries.isEmpty()) {
+      long last = entries.get(entries.size() - 1).index();
+      pr.next = last + 1;
+      pr.inflight.addLast(last);
+    }
+    return true;
+  }
+
+  /** An empty AppendEntries at the follower's match index, which always matches. */
+  private void sendHeartbeat(NodeId peer, Progress pr) {
+    send.add(new AppendEntries(self, peer, term, pr.match, log.termAt(pr.match), List.of(), commitIndex, round));
+  }
+
+  private void heartbeat() {
+    for (Map.Entry<NodeId, Progress> e : progress.entrySet()) {
+      Progress pr = e.getValue();
+      if (pr.state == Progress.State.REPLICATE && !pr.progressed && !pr.inflight.isEmpty()) {
+        pr.becomeProbe(pr.match + 1); // nothing acknowledged for a whole interval: appends were lost
+      }
+      pr.progressed = false;
+      if (pr.state == Progress.State.PROBE) {
+        pr.paused = false;
+        sendAppend(pr, true);
+      } else {
+        sendHeartbeat(e.getKey(), pr);
+        sendEntries(pr);
+      }
+    }
+  }
+
+  /** Commits the highest index of the current term held durably by a majority, self included. */
+  private void maybeCommit() {
+    long[] match = new long[voters.size()];
+    int i = 0;
+    match[i++] = persistedIndex;
+    for (Progress pr : progress.values()) {
+      match[i++] = pr.match;
+    }
+    Arrays.sort(match);
+    long n = match[match.length - quorum];
+    if (n > commitIndex && log.termAt(n) == term) {
+      commitIndex = n;
+      for (Progress pr : progress.values()) {
+        sendAppend(pr, true); // tell followers the new commit index now, not at the next heartbeat
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------- ReadIndex
+
+  private void confirmReads() {
+    while (!pendingReads.isEmpty()) {
+      PendingRead r = pendingReads.peekFirst();
+      int acks = 1;
+      for (Progress pr : progress.values()) {
+        if (pr.ackedRound >= r.round()) {
+          acks++;
+        }
+      }
+      if (acks < quorum) {
+        return;
+      }
+      pendingReads.pollFirst();
+      confirmedReads.addLast(new ReadState(r.requestId(), r.index()));
+    }
+  }
+
+  private void abandonReads() {
+    List<Long> ids = new ArrayList<>();
+    pendingReads.forEach(r -> ids.add(r.requestId()));
+    confirmedReads.forEach(r -> ids.add(r.requestId()));
+    pendingReads.clear();
+    confirmedReads.clear();
+    if (!ids.isEmpty()) {
+      events.add(new RaftEvent.ReadsAbandoned(self, term, ids));
+    }
+  }
+
+  private void event(Role from, String reason) {
+    events.add(new RaftEvent.RoleChanged(self, term, from, role, Optional.ofNullable(leader), reason));
+  }
+
+  // -------------------------------------------------------------------------------- status
+
+  public NodeId self() {
+    return self;
+  }
+
+  public List<NodeId> voters() {
+    return voters;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  public Optional<NodeId> leader() {
+    return Optional.ofNullable(leader);
+  }
+
+  public long commitIndex() {
+    return commitIndex;
+  }
+
+  /** The last index handed out to apply. */
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  public long lastIndex() {
+    return log.lastIndex();
+  }
+
+  /** The last index reported durable through {@link #persisted}. */
+  public long persistedIndex() {
+    return persistedIndex;
+  }
+
+  /** The term of the entry at {@code index} (0 for index 0). */
+  public long termAt(long index) {
+    return log.termAt(index);
+  }
+
+  public LogEntry entry(long index) {
+    return log.get(index);
+  }
+
+  @Override
+  public String toString() {
+    return self + "[" + role + " t" + term + " leader=" + leader + " last=" + log.lastIndex() + "@"
+        + log.lastTerm() + " commit=" + commitIndex + " persisted=" + persistedIndex + "]";
+  }
+}

@@ -1,0 +1,4 @@
+package io.cairn.coordination.raft;
+
+/** What a node is doing in its current term. */
+public enum Role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER }

@@ -1,0 +1,139 @@
+package io.cairn.coordination.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.coordination.raft.RaftMessage.AppendEntries;
+import io.cairn.coordination.raft.RaftMessage.AppendEntriesResponse;
+import io.cairn.coordination.raft.RaftMessage.RequestVote;
+import io.cairn.coordination.raft.Submission.Accepted;
+import io.cairn.coordination.raft.Submission.Refused;
+import io.cairn.membership.NodeId;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** One core driven by hand: what it owes the shell, and when. */
+class RaftCoreTest {
+  private static final NodeId N1 = NodeId.of("n1");
+  private static final NodeId N2 = NodeId.of("n2");
+  private static final NodeId N3 = NodeId.of("n3");
+  private static final RaftSettings S = RaftSettings.FAST_TEST;
+  private static final long MAX_TIMEOUT = S.electionTimeoutMax().toNanos();
+
+  private static RaftCore core(List<NodeId> voters) {
+    return new RaftCore(N1, voters, S, DurableState.EMPTY, new SplittableRandom(7));
+  }
+
+  /** A lone voter that has been elected; its clock starts just before Long.MAX_VALUE and wraps. */
+  private static long elect(RaftCore c, long t) {
+    c.tick(t);
+    t += MAX_TIMEOUT;
+    c.tick(t);
+    assertThat(c.role()).isEqualTo(Role.LEADER);
+    return t;
+  }
+
+  @Test
+  void aLoneLeaderCommitsOnlyWhatItHasPersisted() {
+    RaftCore c = core(List.of(N1));
+    long t = elect(c, Long.MAX_VALUE - Duration.ofMillis(100).toNanos()); // wraps past MAX_VALUE
+    Effects fx = c.drainEffects();
+    assertThat(fx.persist()).contains(new HardState(1, Optional.of(N1), 0));
+    assertThat(fx.append()).containsExactly(LogEntry.noOp(1, 1));
+    assertThat(fx.commit()).isEmpty();
+
+    Submission s = c.propose(t, new byte[] {42});
+    assertThat(s).isEqualTo(new Accepted(2, 1));
+    assertThat(c.drainEffects().commit()).as("nothing is durable yet").isEmpty();
+
+    c.persisted(t, 1, 1);
+    assertThat(c.drainEffects().commit()).containsExactly(LogEntry.noOp(1, 1));
+    c.persisted(t, 1, 2);
+    Effects after = c.drainEffects();
+    assertThat(after.commit()).containsExactly(LogEntry.command(2, 1, new byte[] {42}));
+    assertThat(after.persist()).contains(new HardState(1, Optional.of(N1), 2));
+  }
+
+  @Test
+  void aPersistedReportForAnOverwrittenEntryIsIgnored() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(LogEntry.noOp(1, 1), LogEntry.noOp(2, 1)), 0, 0));
+    c.receive(1, new AppendEntries(N3, N1, 2, 1, 1, List.of(LogEntry.noOp(2, 2)), 0, 0));
+    c.persisted(2, 1, 2);
+    assertThat(c.persistedIndex()).isZero();
+    c.persisted(2, 2, 2);
+    assertThat(c.persistedIndex()).isEqualTo(2);
+  }
+
+  @Test
+  void aFollowerRefusesProposalsAndReadsNamingItsLeader() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(), 0, 0));
+    assertThat(c.propose(1, new byte[] {1})).isEqualTo(new Refused(Submission.Reason.NOT_LEADER, Optional.of(N2)));
+    assertThat(c.readIndex(1, 9)).isEqualTo(new Refused(Submission.Reason.NOT_LEADER, Optional.of(N2)));
+  }
+
+  @Test
+  void aFollowerAcknowledgesAppendsOnlyAfterPersisting() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(LogEntry.noOp(1, 1)), 0, 3));
+    Effects fx = c.drainEffects();
+    assertThat(fx.send()).isEmpty();
+    assertThat(fx.append()).containsExactly(LogEntry.noOp(1, 1));
+    assertThat(fx.sendAfterPersist())
+        .containsExactly(new AppendEntriesResponse(N1, N2, 1, true, 1, 0, 0, 0, 3));
+  }
+
+  @Test
+  void aRefusalCarriesTheConflictingTermAndItsFirstIndex() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 2, 0, 0,
+        List.of(LogEntry.noOp(1, 1), LogEntry.noOp(2, 2), LogEntry.noOp(3, 2), LogEntry.noOp(4, 2)), 1, 0));
+    c.drainEffects();
+    c.receive(1, new AppendEntries(N3, N1, 3, 4, 3, List.of(), 1, 0));
+    assertThat(c.drainEffects().sendAfterPersist())
+        .containsExactly(new AppendEntriesResponse(N1, N3, 3, false, 0, 4, 2, 2, 0));
+    c.receive(2, new AppendEntries(N3, N1, 3, 9, 3, List.of(), 1, 0));
+    assertThat(c.drainEffects().sendAfterPersist())
+        .containsExactly(new AppendEntriesResponse(N1, N3, 3, false, 0, 9, 0, 5, 0));
+  }
+
+  @Test
+  void preVoteAsksWithoutMovingTheTerm() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.tick(0);
+    c.tick(MAX_TIMEOUT);
+    assertThat(c.role()).isEqualTo(Role.PRE_CANDIDATE);
+    assertThat(c.term()).isZero();
+    Effects fx = c.drainEffects();
+    assertThat(fx.persist()).isEmpty();
+    assertThat(fx.send()).containsExactlyInAnyOrder(
+        new RequestVote(N1, N2, 1, 0, 0, true), new RequestVote(N1, N3, 1, 0, 0, true));
+  }
+
+  @Test
+  void aFollowerWithALiveLeaderIgnoresVoteRequests() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(), 0, 0));
+    c.drainEffects();
+    c.receive(1, new RequestVote(N3, N1, 2, 5, 1, true));
+    c.receive(1, new RequestVote(N3, N1, 2, 5, 1, false));
+    assertThat(c.term()).isEqualTo(1);
+    Effects fx = c.drainEffects();
+    assertThat(fx.send()).isEmpty();
+    assertThat(fx.sendAfterPersist()).isEmpty();
+  }
+
+  @Test
+  void settingsAreValidatedNamingTheKey() {
+    assertThatThrownBy(() -> new RaftSettings(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(100), 1, 1, 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cp.raft.heartbeat-interval");
+    assertThatThrownBy(() -> new RaftSettings(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofMillis(10), 1, 1, 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cp.raft.election-timeout-min");
+    assertThatThrownBy(() -> new RaftSettings(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(10), 0, 1, 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cp.raft.max-inflight");
+  }
+}

@@ -1,0 +1,464 @@
+package io.cairn.coordination.raft;
+
+import io.cairn.coordination.raft.RaftEvent.RoleChanged;
+import io.cairn.coordination.raft.RaftMessage.AppendEntriesResponse;
+import io.cairn.coordination.raft.Submission.Accepted;
+import io.cairn.membership.NodeId;
+import io.cairn.sim.Seeds;
+import io.cairn.sim.SimClock;
+import io.cairn.sim.SimNetwork;
+import io.cairn.sim.SimScheduler;
+import io.cairn.sim.SimTrace;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A simulated Raft group: {@code n} {@link RaftCore}s on one thread, a virtual clock, a seeded lossy
+ * network, and simulated shells that follow the {@link Effects} protocol (send; write the batch to
+ * a durable log after a small random delay, in order; then report {@code persisted}, send
+ * {@code sendAfterPersist}, apply {@code commit}, answer {@code reads}). A crash loses every batch
+ * not yet durable; a restart rebuilds the core from what was.
+ *
+ * <p>Invariants are checked as each core's effects are drained, i.e. after every step:
+ * <ul>
+ *   <li>Election Safety: at most one node becomes leader in a term.
+ *   <li>Log Matching: every log entry anyone appends with a given (index, term) has the same
+ *       content and the same predecessor term; by induction equal (index, term) means equal
+ *       prefixes.
+ *   <li>Leader Completeness: a node that becomes leader holds every entry committed so far.
+ *   <li>State Machine Safety: every node applies indices 1, 2, 3... and the entry it applies at
+ *       an index is the one the group committed there (one global reference).
+ *   <li>Durability of commits: an entry is on a majority of durable logs when it is first
+ *       committed, and still is whenever any durable log is cut.
+ *   <li>Reads: a ReadIndex read returns a register no older than the last write acknowledged
+ *       before the read was asked for.
+ * </ul>
+ */
+final class RaftSim {
+  static final RaftSettings SETTINGS = RaftSettings.FAST_TEST;
+  private static final long TICK_NANOS = Duration.ofMillis(5).toNanos();
+
+  final class Node {
+    final int index;
+    final NodeId id;
+    RaftCore core;
+    boolean up = true;
+    boolean paused;
+    int incarnation;
+    long walTail;
+    // What the simulated disk holds.
+    HardState hardState = HardState.INITIAL;
+    final ArrayList<LogEntry> durableLog = new ArrayList<>();
+    // The state machine: a register holding the index of the last write applied.
+    long applied;
+    long register;
+    final Map<Long, PendingWrite> writes = new HashMap<>();
+    final Map<Long, PendingRead> reads = new HashMap<>();
+    final List<RaftEvent> events = new ArrayList<>();
+
+    Node(int index) {
+      this.index = index;
+      this.id = NodeId.of("n" + (index + 1));
+    }
+
+    DurableState durable() {
+      return new DurableState(hardState, durableLog);
+    }
+  }
+
+  record PendingWrite(long index, long term) {}
+
+  record PendingRead(long requestId, long minIndex) {}
+
+  final long seed;
+  final int n;
+  final int quorum;
+  private final SplittableRandom random;
+  final SimClock clock;
+  final SimScheduler scheduler;
+  final SimTrace trace = new SimTrace().formatter(String::valueOf);
+  final SimNetwork<RaftMessage> network;
+  final Node[] nodes;
+  final List<NodeId> voters = new ArrayList<>();
+  private String replayTest = "RaftSimTest";
+
+  // Invariant bookkeeping.
+  private final Map<Long, NodeId> leaderOfTerm = new HashMap<>();
+  private final Map<Long, LogEntry> committed = new HashMap<>();
+  private long maxCommitted;
+  private final Map<String, Long> seen = new HashMap<>(); // "index@term" -> predecessor term
+  private final Map<String, LogEntry> seenEntry = new HashMap<>();
+  private long maxAckedWrite;
+  private long nextRequestId = 1;
+  long acknowledgedWrites;
+  long servedReads;
+  long rejectionsReceived;
+  long crashes;
+  long elections;
+
+  RaftSim(int n, long seed) {
+    this.seed = seed;
+    this.n = n;
+    this.quorum = n / 2 + 1;
+    this.random = new SplittableRandom(seed);
+    this.clock = new SimClock(SimClock.arbitraryStart(random));
+    this.scheduler = new SimScheduler(clock);
+    this.network = new SimNetwork<RaftMessage>(scheduler, random.split(), n, trace, this::deliver)
+        .names(i -> "n" + (i + 1));
+    this.nodes = new Node[n];
+    for (int i = 0; i < n; i++) {
+      nodes[i] = new Node(i);
+      voters.add(nodes[i].id);
+    }
+    for (Node node : nodes) {
+      node.core = new RaftCore(node.id, voters, SETTINGS, DurableState.EMPTY, random.split());
+      long offset = random.nextLong(TICK_NANOS);
+      scheduler.after(offset, () -> tickLoop(node));
+    }
+  }
+
+  RaftSim replayTest(String test) {
+    this.replayTest = test;
+    return this;
+  }
+
+  SplittableRandom random() {
+    return random;
+  }
+
+  long now() {
+    return clock.nowNanos();
+  }
+
+  // -------------------------------------------------------------------------- the shells
+
+  private void tickLoop(Node node) {
+    if (node.up && !node.paused) {
+      node.core.tick(now());
+      flush(node);
+    }
+    scheduler.after(TICK_NANOS, () -> tickLoop(node));
+  }
+
+  private void deliver(int from, int to, RaftMessage m) {
+    Node node = nodes[to];
+    if (!node.up) {
+      return;
+    }
+    if (m instanceof AppendEntriesResponse r && !r.success() && r.term() == node.core.term()) {
+      rejectionsReceived++;
+    }
+    node.core.receive(now(), m);
+    flush(node);
+  }
+
+  void flush(Node node) {
+    Effects fx = node.core.drainEffects();
+    if (fx.isEmpty()) {
+      return;
+    }
+    check(node, fx);
+    for (RaftMessage m : fx.send()) {
+      network.send(node.index, indexOf(m.to()), m);
+    }
+    if (!fx.needsPersist() && fx.sendAfterPersist().isEmpty() && fx.commit().isEmpty() && fx.reads().isEmpty()) {
+      return;
+    }
+    long delay = fx.needsPersist() ? random.nextLong(50_000, 3_000_000) : 0;
+    long at = Math.max(node.walTail, scheduler.now() + delay);
+    node.walTail = at;
+    int incarnation = node.incarnation;
+    scheduler.at(at, () -> {
+      if (!node.up || node.incarnation != incarnation) {
+        return; // crashed before the write finished: lost
+      }
+      write(node, fx);
+      if (!fx.append().isEmpty()) {
+        LogEntry last = fx.append().get(fx.append().size() - 1);
+        node.core.persisted(now(), last.term(), last.index());
+      }
+      for (RaftMessage m : fx.sendAfterPersist()) {
+        network.send(node.index, indexOf(m.to()), m);
+      }
+      apply(node, fx.commit());
+      answer(node, fx.reads());
+      flush(node);
+    });
+  }
+
+  private void write(Node node, Effects fx) {
+    fx.persist().ifPresent(hs -> node.hardState = hs);
+    if (fx.append().isEmpty()) {
+      return;
+    }
+    long first = fx.append().get(0).index();
+    if (first > node.durableLog.size() + 1) {
+      throw new IllegalStateException(node.id + ": append from " + first + " leaves a gap after durable "
+          + node.durableLog.size());
+    }
+    boolean cut = first <= node.durableLog.size();
+    while (node.durableLog.size() >= first) {
+      node.durableLog.remove(node.durableLog.size() - 1);
+    }
+    node.durableLog.addAll(fx.append());
+    if (cut) {
+      for (long i = first; i <= maxCommitted; i++) {
+        requireDurableOnMajority(committed.get(i), node.id + " cut its log at " + first);
+      }
+    }
+    if (node.hardState.commitIndex() > node.durableLog.size()) {
+      throw new IllegalStateException(node.id + ": durable commit " + node.hardState.commitIndex()
+          + " is past the durable log " + node.durableLog.size());
+    }
+  }
+
+  private void apply(Node node, List<LogEntry> entries) {
+    for (LogEntry e : entries) {
+      if (e.index() != node.applied + 1) {
+        throw new IllegalStateException(node.id + " applies " + e + " after " + node.applied);
+      }
+      LogEntry ref = committed.get(e.index());
+      if (!e.equals(ref)) {
+        throw new IllegalStateException("State Machine Safety: " + node.id + " applies " + e
+            + " where the group committed " + ref);
+      }
+      node.applied = e.index();
+      if (e.type() == LogEntry.Type.COMMAND) {
+        node.register = e.index();
+      }
+      PendingWrite w = node.writes.remove(e.index());
+      if (w != null && w.term() == e.term()) {
+        maxAckedWrite = Math.max(maxAckedWrite, e.index());
+        acknowledgedWrites++;
+      }
+    }
+  }
+
+  private void answer(Node node, List<ReadState> states) {
+    for (ReadState rs : states) {
+      PendingRead r = node.reads.remove(rs.requestId());
+      if (r == null) {
+        throw new IllegalStateException(node.id + " answers unknown read " + rs);
+      }
+      if (node.applied < rs.index()) {
+        throw new IllegalStateException(node.id + " answers " + rs + " having applied only " + node.applied);
+      }
+      if (node.register < r.minIndex()) {
+        throw new IllegalStateException("stale read on " + node.id + ": register holds the write at "
+            + node.register + " but the write at " + r.minIndex() + " was acknowledged before the read began");
+      }
+      servedReads++;
+    }
+  }
+
+  // ------------------------------------------------------------------------- invariants
+
+  /** A committed entry survives any minority of crashes: a majority of durable logs hold it. */
+  private void requireDurableOnMajority(LogEntry c, String when) {
+    long i = c.index();
+    int holders = 0;
+    for (Node o : nodes) {
+      if (o.durableLog.size() >= i && o.durableLog.get((int) i - 1).equals(c)) {
+        holders++;
+      }
+    }
+    if (holders < quorum) {
+      throw new IllegalStateException("committed entry " + c + " is durable on only " + holders
+          + " of " + n + " nodes when " + when);
+    }
+  }
+
+  private void check(Node node, Effects fx) {
+    RaftCore core = node.core;
+    for (LogEntry e : fx.append()) {
+      String key = e.index() + "@" + e.term();
+      long prevTerm = core.termAt(e.index() - 1);
+      if (core.lastIndex() < e.index() || !core.entry(e.index()).equals(e)) {
+        throw new IllegalStateException(node.id + " emitted " + e + " that is not in its log");
+      }
+      LogEntry before = seenEntry.putIfAbsent(key, e);
+      Long beforePrev = seen.putIfAbsent(key, prevTerm);
+      if ((before != null && !before.equals(e)) || (beforePrev != null && beforePrev != prevTerm)) {
+        throw new IllegalStateException("Log Matching: " + node.id + " holds " + e + " after term " + prevTerm
+            + "; another log held " + before + " after term " + beforePrev);
+      }
+    }
+    for (LogEntry e : fx.commit()) {
+      LogEntry before = committed.putIfAbsent(e.index(), e);
+      if (before != null && !before.equals(e)) {
+        throw new IllegalStateException("State Machine Safety: " + node.id + " commits " + e + " where "
+            + before + " was committed");
+      }
+      if (e.index() > maxCommitted) {
+        requireDurableOnMajority(e, node.id + " commits it");
+        maxCommitted = e.index();
+      }
+    }
+    for (RaftEvent ev : fx.events()) {
+      trace.record(scheduler.now(), "EVENT", node.id, null, ev);
+      node.events.add(ev);
+      if (ev instanceof RoleChanged rc && rc.to() == Role.LEADER) {
+        elections++;
+        NodeId before = leaderOfTerm.putIfAbsent(rc.term(), node.id);
+        if (before != null && !before.equals(node.id)) {
+          throw new IllegalStateException("Election Safety: " + node.id + " and " + before
+              + " both lead term " + rc.term());
+        }
+        for (long i = 1; i <= maxCommitted; i++) {
+          LogEntry c = committed.get(i);
+          if (core.lastIndex() < i || !core.entry(i).equals(c)) {
+            throw new IllegalStateException("Leader Completeness: new leader " + core + " lacks committed " + c);
+          }
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------- clients, faults
+
+  /** The up node that leads the highest term, if any. */
+  Optional<Node> leader() {
+    Node best = null;
+    for (Node node : nodes) {
+      if (node.up && node.core.role() == Role.LEADER && (best == null || node.core.term() > best.core.term())) {
+        best = node;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** A client write at {@code node}; its acknowledgement is the node applying it. */
+  Submission write(Node node) {
+    if (!node.up || node.paused) { // a client cannot reach a stopped process
+      return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
+    }
+    byte[] command = ByteBuffer.allocate(8).putLong(nextRequestId++).array();
+    Submission s = node.core.propose(now(), command);
+    if (s instanceof Accepted a) {
+      node.writes.put(a.index(), new PendingWrite(a.index(), a.term()));
+      trace.record(scheduler.now(), "PROPOSE", node.id, null, a);
+    }
+    flush(node);
+    return s;
+  }
+
+  /** A client read at {@code node}, checked when it is answered. */
+  Submission read(Node node) {
+    if (!node.up || node.paused) { // a client cannot reach a stopped process
+      return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
+    }
+    long id = nextRequestId++;
+    Submission s = node.core.readIndex(now(), id);
+    if (s instanceof Accepted a) {
+      node.reads.put(id, new PendingRead(id, maxAckedWrite));
+      trace.record(scheduler.now(), "READ", node.id, null, "request " + id + " at read index " + a.index());
+    }
+    flush(node);
+    return s;
+  }
+
+  /** Stops a node as SIGSTOP would: no ticks, nothing sent or received; its state is kept. */
+  void pause(Node node) {
+    node.paused = true;
+    network.down(node.index);
+  }
+
+  void resume(Node node) {
+    node.paused = false;
+    network.up(node.index);
+  }
+
+  void crash(Node node) {
+    if (!node.up) {
+      return;
+    }
+    if (node.paused) {
+      resume(node);
+    }
+    node.up = false;
+    crashes++;
+    node.incarnation++;
+    node.core = null;
+    node.writes.clear();
+    node.reads.clear();
+    network.down(node.index);
+  }
+
+  void restart(Node node) {
+    if (node.up) {
+      return;
+    }
+    node.core = new RaftCore(node.id, voters, SETTINGS, node.durable(), random.split());
+    node.up = true;
+    node.walTail = scheduler.now();
+    node.applied = 0;
+    node.register = 0;
+    network.up(node.index);
+    trace.record(scheduler.now(), "RESTART", node.id, null, node.core);
+    flush(node);
+  }
+
+  int indexOf(NodeId id) {
+    return Integer.parseInt(id.value().substring(1)) - 1;
+  }
+
+  int[] allBut(int i) {
+    int[] out = new int[n - 1];
+    int k = 0;
+    for (int j = 0; j < n; j++) {
+      if (j != i) {
+        out[k++] = j;
+      }
+    }
+    return out;
+  }
+
+  boolean runUntil(BooleanSupplier condition, Duration limit) {
+    return scheduler.runUntil(condition, Duration.ofMillis(5), limit);
+  }
+
+  void runFor(Duration d) {
+    scheduler.runFor(d);
+  }
+
+  /** Runs {@code body}; any failure becomes a SimFailure with the seed, replay command and trace. */
+  void run(Runnable body) {
+    try {
+      body.run();
+    } catch (Throwable t) {
+      String what = t.getMessage() == null ? t.toString() : t.getMessage();
+      throw trace.failure(what + "\n  at virtual " + SimClock.format(scheduler.now()) + "; nodes: " + describe(),
+          seed, Seeds.replayCommand("coordination", replayTest, seed), t);
+    }
+  }
+
+  String describe() {
+    StringBuilder out = new StringBuilder();
+    for (Node node : nodes) {
+      out.append("\n    ").append(node.up ? node.core.toString() : node.id + "[down]")
+          .append(" applied=").append(node.applied).append(" durable=").append(node.durableLog.size());
+    }
+    return out.toString();
+  }
+
+  /** Every up node has applied {@code index} (and so holds the same entry there). */
+  boolean allApplied(long index) {
+    for (Node node : nodes) {
+      if (node.up && node.applied < index) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  long maxCommitted() {
+    return maxCommitted;
+  }
+}
