@@ -283,9 +283,19 @@ public final class VertxTransport implements Transport {
       for (InboundConnection c : new ArrayList<>(inbound)) {
         c.socket.close();
       }
+      // Vert.x closes a socket after its pending writes are flushed, which a peer that stopped
+      // reading never lets happen: do not wait for such sockets longer than a connect timeout
+      // (Vert.x itself closes them when it stops).
+      long grace = vertx.setTimer(settings.connectTimeout().toMillis(), t -> {
+        if (done.tryComplete()) {
+          log.warn("{} cluster transport closed; a peer that does not read kept its connection open", localId);
+        }
+      });
       Future.join(server.close(), client.close()).onComplete(ar -> {
-        log.info("{} cluster transport closed", localId);
-        done.complete();
+        vertx.cancelTimer(grace);
+        if (done.tryComplete()) {
+          log.info("{} cluster transport closed", localId);
+        }
       });
     });
     return closing;

@@ -297,8 +297,11 @@ class VertxTransportIT {
     Buffer payload = Buffer.buffer(new byte[16 * 1024]);
     int frame = FrameCodec.frameBytes(payload.length());
 
-    // Send until the queue is full; a stalled reader lets the kernel buffers fill, then Netty's.
-    for (int i = 0; i < 100_000 && a.counter("cairn.transport.dropped", "reason", "queue-full") == 0; i++) {
+    // Send for a while: a stalled reader lets the kernel's socket buffers fill (they grow by
+    // autotuning, so the first drop does not mean they are full), then the queue. Only then is
+    // there no room left for the requests below.
+    long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    while (System.nanoTime() - until < 0) {
       a.transport.send(stalled.address, Channel.REPLICATION, payload);
       assertThat(a.transport.queuedBytes(stalled.address)).isLessThanOrEqualTo(limit + frame);
     }
@@ -321,6 +324,9 @@ class VertxTransportIT {
     assertThat(overloaded).isPositive();
     assertThat(a.transport.waitingBytes(stalled.address)).isZero();
     assertThat(a.transport.queuedBytes(stalled.address)).isLessThanOrEqualTo(limit + frame);
+    // Vert.x closes a socket only once its pending writes are flushed: let them drain.
+    stalled.wake();
+    await().atMost(DEADLINE).until(() -> a.transport.queuedBytes(stalled.address) == 0);
   }
 
   // ------------------------------------------------------------------ protocol violations
@@ -534,6 +540,7 @@ class VertxTransportIT {
    */
   private static final class StalledPeer {
     final Address address;
+    final List<NetSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     StalledPeer(Vertx vertx) {
       this(vertx, FrameCodec.PROTOCOL_VERSION);
@@ -541,6 +548,7 @@ class VertxTransportIT {
 
     StalledPeer(Vertx vertx, int version) {
       NetServer server = vertx.createNetServer().connectHandler(socket -> {
+        sockets.add(socket);
         socket.handler(first -> {
           socket.pause();
           socket.write(FrameCodec.encode(version, FrameType.HELLO_ACK, 0, 0,
@@ -548,6 +556,14 @@ class VertxTransportIT {
         });
       });
       address = new Address("127.0.0.1", join(server.listen(0, "127.0.0.1")).actualPort());
+    }
+
+    /** Reads (and discards) again, so that the sender's buffers drain and its sockets can close. */
+    void wake() {
+      for (NetSocket s : sockets) {
+        s.handler(ignored -> { });
+        s.resume();
+      }
     }
   }
 
