@@ -143,7 +143,11 @@ public final class SwimCore {
   /** Moves the protocol on to {@code nowNanos}: probes, suspicion deadlines, gossip, joins. */
   public void tick(long nowNanos) {
     noticeStall(nowNanos);
-    if (left) {
+    if (left) { // only repeat the LEFT through gossip until the shell stops us
+      if (nowNanos - nextGossipAt >= 0) {
+        nextGossipAt = nowNanos + settings.gossipInterval().toNanos();
+        gossip();
+      }
       return;
     }
     if (!joined && nowNanos - nextJoinAt >= 0) {
