@@ -220,6 +220,8 @@ class NodeSystemIT {
       assertThat(self.getJsonObject("metadata").getString("zone")).isEqualTo("zone-a");
       assertThat(self.getJsonObject("metadata").getJsonArray("roles").getList()).containsExactly("cache", "voter");
       assertThat(self.getJsonObject("metadata").getString("apiAddress")).isEqualTo(base);
+      // the jar's manifest says which Cairn it is, and the member gossips it
+      assertThat(self.getJsonObject("metadata").getString("version")).isNotBlank();
 
       HttpResponse<String> unknown = send(get(base + "/v1/cluster/members/nobody"));
       assertThat(unknown.statusCode()).isEqualTo(404);
