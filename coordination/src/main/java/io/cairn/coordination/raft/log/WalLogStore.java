@@ -44,7 +44,14 @@ import org.slf4j.LoggerFactory;
  * deleted, and nothing after it is applied. Anywhere else it is committed data that was damaged:
  * {@link CorruptLogException} naming the file and offset. Because the hard state is written before
  * the entries of the same write, a torn write never leaves an entry whose term the hard state has
- * not reached.
+ * not reached. A torn write that overlapped the log may leave it shorter than before (the TRUNCATE,
+ * or an overlapping ENTRY, cuts it); that is safe because the write was never reported durable and
+ * Raft overwrites only an uncommitted, conflicting suffix.
+ *
+ * <p>Limits: a damaged record in the last non-empty segment is always taken for a torn write, so a
+ * bit flip in the middle of the active segment drops the records after it (with the WARN) instead
+ * of failing; segments are read whole into memory on open and {@link #load}; nothing compacts the
+ * log yet (no snapshots), so every segment is kept and replayed.
  *
  * <p>Blocking: every method does file I/O; run it on the {@code cairn-wal} worker, never on an event
  * loop. Thread-safe (one lock); concurrent callers who want to share an fsync use {@link

@@ -113,6 +113,24 @@ class WalLogStoreTest {
   }
 
   @Test
+  void aDamagedTailBeforeOnlyEmptySegmentsIsTruncatedAndTheEmptyOnesDeleted() throws IOException {
+    Path dir = tmp.resolve("wal");
+    Tail tail = writeEntries(dir, 20);
+    Path empty = dir.resolve(String.format("wal-%020d.log", segments(dir).size() + 1)); // a roll that crashed
+    Files.createFile(empty);
+    flipByte(tail.file, tail.fileEnd - 1);
+    try (WalLogStore wal = WalLogStore.open(dir, TINY_SEGMENT)) {
+      assertThat(wal.load().log()).isEqualTo(tail.entries.subList(0, 19));
+      assertThat(Files.size(tail.file)).isEqualTo(tail.recordStart);
+      assertThat(empty).doesNotExist();
+      wal.write(Optional.empty(), List.of(tail.entries.get(19)));
+    }
+    try (WalLogStore wal = WalLogStore.open(dir, TINY_SEGMENT)) {
+      assertThat(wal.load().log()).isEqualTo(tail.entries);
+    }
+  }
+
+  @Test
   void aDamagedRecordInAnOlderSegmentIsAnErrorNamingTheFile() throws IOException {
     Path dir = tmp.resolve("wal");
     writeEntries(dir, 20);
