@@ -8,9 +8,12 @@ import io.cairn.coordination.raft.HardState;
 import io.cairn.coordination.raft.LogEntry;
 import io.cairn.membership.NodeId;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -86,7 +89,7 @@ class WalLogStoreTest {
     for (long cut = tail.recordStart; cut < tail.fileEnd; cut++) {
       Path copy = copyOf(dir, tmp.resolve("cut-" + cut));
       Path last = copy.resolve(tail.file.getFileName());
-      try (var c = java.nio.channels.FileChannel.open(last, java.nio.file.StandardOpenOption.WRITE)) {
+      try (var c = FileChannel.open(last, StandardOpenOption.WRITE)) {
         c.truncate(cut);
       }
       try (WalLogStore wal = WalLogStore.open(copy, TINY_SEGMENT)) {
@@ -175,6 +178,25 @@ class WalLogStoreTest {
   }
 
   @Test
+  void replayAppliesTruncateRecordsAndOverlappingEntriesOnTheirOwn() throws IOException {
+    Path dir = tmp.resolve("wal");
+    Files.createDirectories(dir);
+    try (var out = Files.newOutputStream(dir.resolve(String.format("wal-%020d.log", 1)))) {
+      out.write(hardStateRecord(2));
+      for (LogEntry e : List.of(entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1))) {
+        out.write(entryRecord(e));
+      }
+      out.write(entryRecord(entry(2, 2))); // overlaps 2..4 with no TRUNCATE before it: cuts at 2
+      out.write(entryRecord(entry(3, 2)));
+      out.write(entryRecord(entry(4, 2)));
+      out.write(array(WalLogStore.record(WalLogStore.TRUNCATE, ByteBuffer.allocate(8).putLong(4).array())));
+    }
+    try (WalLogStore wal = WalLogStore.open(dir, TINY_SEGMENT)) {
+      assertThat(wal.load().log()).containsExactly(entry(1, 1), entry(2, 2), entry(3, 2));
+    }
+  }
+
+  @Test
   void oneFsyncPerWrite() throws IOException {
     try (WalLogStore wal = WalLogStore.open(tmp.resolve("wal"))) {
       wal.write(Optional.of(new HardState(1, Optional.empty(), 0)), List.of(entry(1, 1), entry(2, 1)));
@@ -210,6 +232,22 @@ class WalLogStoreTest {
       long start = last.equals(lastBefore) ? sizeBefore : 0;
       return new Tail(entries, last, start, Files.size(last));
     }
+  }
+
+  private static byte[] entryRecord(LogEntry e) {
+    return array(WalLogStore.record(WalLogStore.ENTRY, ByteBuffer.allocate(17 + e.command().length)
+        .putLong(e.index()).putLong(e.term()).put((byte) e.type().ordinal()).put(e.command()).array()));
+  }
+
+  private static byte[] hardStateRecord(long term) {
+    return array(WalLogStore.record(WalLogStore.HARD_STATE,
+        ByteBuffer.allocate(18).putLong(term).putLong(0).putShort((short) -1).array()));
+  }
+
+  private static byte[] array(ByteBuffer b) {
+    byte[] a = new byte[b.remaining()];
+    b.get(a);
+    return a;
   }
 
   private static LogEntry entry(long index, long term) {
