@@ -1,0 +1,112 @@
+package io.cairn.coordination.raft.log;
+
+import io.cairn.coordination.raft.HardState;
+import io.cairn.coordination.raft.LogEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Lets concurrent callers share fsyncs of one {@link WalLogStore}. Each {@link #submit} queues a
+ * batch; one drain task on the executor (the {@code cairn-wal} worker) takes every queued batch,
+ * writes them in queue order, forces once, and completes their futures.
+ *
+ * <p><b>Order.</b> Batches are written in the order their {@code submit} calls returned (one lock
+ * orders them), so one caller's batches are written in its submission order, and a batch is durable
+ * only with every batch submitted before it. A future completes only after the fsync that covers its
+ * batch; futures complete in submission order. A batch with a gap fails alone with {@link
+ * IllegalArgumentException} and writes nothing; an I/O error fails its whole group and every later
+ * batch (the store refuses writes).
+ *
+ * <p>At most one drain task runs or is queued at a time, so any executor works, but blocking
+ * belongs on a named worker, never on an event loop.
+ */
+public final class GroupCommitter implements AutoCloseable {
+  private final WalLogStore store;
+  private final Executor executor;
+  private final Object lock = new Object();
+  private ArrayList<Pending> queue = new ArrayList<>();
+  private boolean draining;
+  private boolean closed;
+
+  public GroupCommitter(WalLogStore store, Executor executor) {
+    this.store = store;
+    this.executor = executor;
+  }
+
+  /** Queues a write (as in {@link LogStore#write}); the future completes once it is durable. */
+  public CompletableFuture<Void> submit(Optional<HardState> hardState, List<LogEntry> append) {
+    Pending pending;
+    try {
+      pending = new Pending(new WalLogStore.Batch(hardState, append), new CompletableFuture<>());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    boolean schedule;
+    synchronized (lock) {
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the group committer is closed"));
+      }
+      queue.add(pending);
+      schedule = !draining;
+      draining = true;
+    }
+    if (schedule) {
+      try {
+        executor.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        List<Pending> dropped;
+        synchronized (lock) {
+          draining = false;
+          dropped = queue;
+          queue = new ArrayList<>();
+        }
+        dropped.forEach(p -> p.future.completeExceptionally(e));
+      }
+    }
+    return pending.future;
+  }
+
+  /** Refuses new batches; those already queued are still written. Closes neither store nor executor. */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+    }
+  }
+
+  private void drain() {
+    while (true) {
+      List<Pending> group;
+      synchronized (lock) {
+        if (queue.isEmpty()) {
+          draining = false;
+          return;
+        }
+        group = queue;
+        queue = new ArrayList<>();
+      }
+      List<WalLogStore.Batch> batches = new ArrayList<>(group.size());
+      group.forEach(p -> batches.add(p.batch));
+      List<RuntimeException> results;
+      try {
+        results = store.writeBatches(batches);
+      } catch (RuntimeException e) {
+        group.forEach(p -> p.future.completeExceptionally(e));
+        continue;
+      }
+      for (int i = 0; i < group.size(); i++) {
+        if (results.get(i) == null) {
+          group.get(i).future.complete(null);
+        } else {
+          group.get(i).future.completeExceptionally(results.get(i));
+        }
+      }
+    }
+  }
+
+  private record Pending(WalLogStore.Batch batch, CompletableFuture<Void> future) {}
+}

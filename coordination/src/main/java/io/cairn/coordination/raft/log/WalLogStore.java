@@ -1,0 +1,445 @@
+package io.cairn.coordination.raft.log;
+
+import io.cairn.coordination.raft.DurableState;
+import io.cairn.coordination.raft.HardState;
+import io.cairn.coordination.raft.LogEntry;
+import io.cairn.membership.NodeId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link LogStore} on disk: a directory of segment files {@code wal-<sequence>.log} (20 digits,
+ * from 1), each a run of records
+ *
+ * <pre>
+ *   int length | byte type | payload (length bytes) | int crc32c(length, type, payload)
+ *   ENTRY      payload: long index, long term, byte entry type, command bytes
+ *   HARD_STATE payload: long term, long commitIndex, short voteLength (-1: none), vote (UTF-8)
+ *   TRUNCATE   payload: long fromIndex   (the log is cut at fromIndex before what follows)
+ * </pre>
+ *
+ * A {@link #write} appends a HARD_STATE record, then a TRUNCATE record if the append overlaps the
+ * log, then one ENTRY record per entry, and calls {@code force(false)} once. A segment rolls to the
+ * next when a record would take it past the size limit (the old one is forced first).
+ *
+ * <p><b>Recovery.</b> {@link #open} replays every segment in order. The first record that runs past
+ * the end of its file or fails its CRC is a torn or damaged tail if it is in the last non-empty
+ * segment: the file is truncated there (WARN with file and offset), later empty segments are
+ * deleted, and nothing after it is applied. Anywhere else it is committed data that was damaged:
+ * {@link CorruptLogException} naming the file and offset. Because the hard state is written before
+ * the entries of the same write, a torn write never leaves an entry whose term the hard state has
+ * not reached. A torn write that overlapped the log may leave it shorter than before (the TRUNCATE,
+ * or an overlapping ENTRY, cuts it); that is safe because the write was never reported durable and
+ * Raft overwrites only an uncommitted, conflicting suffix.
+ *
+ * <p>Limits: a damaged record in the last non-empty segment is always taken for a torn write, so a
+ * bit flip in the middle of the active segment drops the records after it (with the WARN) instead
+ * of failing; segments are read whole into memory on open and {@link #load}; nothing compacts the
+ * log yet (no snapshots), so every segment is kept and replayed.
+ *
+ * <p>Blocking: every method does file I/O; run it on the {@code cairn-wal} worker, never on an event
+ * loop. Thread-safe (one lock); concurrent callers who want to share an fsync use {@link
+ * GroupCommitter}. After an I/O error the store refuses further writes (a node that cannot persist
+ * must stop voting and acknowledging).
+ */
+public final class WalLogStore implements LogStore {
+  public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+
+  static final byte ENTRY = 1;
+  static final byte HARD_STATE = 2;
+  static final byte TRUNCATE = 3;
+  static final int HEADER_BYTES = 5;
+  static final int TRAILER_BYTES = 4;
+
+  private static final Logger log = LoggerFactory.getLogger(WalLogStore.class);
+  private static final Pattern SEGMENT = Pattern.compile("wal-(\\d{20})\\.log");
+
+  private final Path dir;
+  private final long segmentBytes;
+  private FileChannel active;
+  private long activeSequence;
+  private long activeSize;
+  private long lastIndex;
+  private long fsyncs;
+  private boolean closed;
+  private IOException failure;
+
+  private WalLogStore(Path dir, long segmentBytes) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+  }
+
+  /** Opens (creating if needed) the log in {@code dir} with 64 MiB segments, repairing a torn tail. */
+  public static WalLogStore open(Path dir) {
+    return open(dir, DEFAULT_SEGMENT_BYTES);
+  }
+
+  /**
+   * Opens (creating if needed) the log in {@code dir}, repairing a torn tail.
+   *
+   * @throws CorruptLogException if a record before the tail is damaged
+   * @throws UncheckedIOException if the directory cannot be read or written
+   */
+  public static WalLogStore open(Path dir, long segmentBytes) {
+    Objects.requireNonNull(dir, "dir");
+    if (segmentBytes < 64) {
+      throw new IllegalArgumentException("a segment holds at least 64 bytes: " + segmentBytes);
+    }
+    WalLogStore store = new WalLogStore(dir, segmentBytes);
+    try {
+      store.recover();
+    } catch (IOException e) {
+      store.closeQuietly();
+      throw new UncheckedIOException("cannot open the write-ahead log in " + dir, e);
+    } catch (RuntimeException e) {
+      store.closeQuietly();
+      throw e;
+    }
+    return store;
+  }
+
+  @Override
+  public synchronized DurableState load() {
+    checkOpen();
+    try {
+      return replay(segments(), false).toDurableState();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the write-ahead log in " + dir, e);
+    }
+  }
+
+  @Override
+  public void write(Optional<HardState> hardState, List<LogEntry> append) {
+    RuntimeException failed = writeBatches(List.of(new Batch(hardState, append))).get(0);
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /** How many times a segment file has been forced to disk since {@link #open}. */
+  public synchronized long fsyncCount() {
+    return fsyncs;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (active != null) {
+        active.close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close the write-ahead log in " + dir, e);
+    }
+  }
+
+  /** One caller's write: a hard state and an append, as in {@link #write}. */
+  record Batch(Optional<HardState> hardState, List<LogEntry> append) {
+    Batch {
+      Objects.requireNonNull(hardState, "hardState");
+      append = List.copyOf(append);
+    }
+  }
+
+  /**
+   * Writes the batches in order and forces once. Returns, per batch, null if it is durable or the
+   * {@link IllegalArgumentException} that rejected it (it wrote nothing; later batches are checked
+   * against the log without it).
+   *
+   * @throws UncheckedIOException if writing failed: no batch may be taken as durable
+   */
+  synchronized List<RuntimeException> writeBatches(List<Batch> batches) {
+    checkOpen();
+    if (failure != null) {
+      throw new IllegalStateException("the write-ahead log in " + dir + " failed earlier and accepts no writes", failure);
+    }
+    List<RuntimeException> results = new ArrayList<>(batches.size());
+    boolean wrote = false;
+    try {
+      for (Batch batch : batches) {
+        try {
+          Appends.checkContiguous(lastIndex, batch.append());
+        } catch (IllegalArgumentException e) {
+          results.add(e);
+          continue;
+        }
+        if (batch.hardState().isPresent()) {
+          append(hardStateRecord(batch.hardState().get()));
+          wrote = true;
+        }
+        if (!batch.append().isEmpty()) {
+          long first = batch.append().get(0).index();
+          if (first <= lastIndex) {
+            append(record(TRUNCATE, ByteBuffer.allocate(8).putLong(first).array()));
+          }
+          for (LogEntry e : batch.append()) {
+            append(entryRecord(e));
+          }
+          lastIndex = batch.append().get(batch.append().size() - 1).index();
+          wrote = true;
+        }
+        results.add(null);
+      }
+      if (wrote) {
+        force();
+      }
+    } catch (IOException e) {
+      failure = e;
+      throw new UncheckedIOException("cannot write the write-ahead log in " + dir + "; it accepts no more writes", e);
+    }
+    return results;
+  }
+
+  // ---- writing ----
+
+  private void append(ByteBuffer record) throws IOException {
+    if (activeSize > 0 && activeSize + record.remaining() > segmentBytes) {
+      roll();
+    }
+    int n = record.remaining();
+    while (record.hasRemaining()) {
+      active.write(record);
+    }
+    activeSize += n;
+  }
+
+  private void roll() throws IOException {
+    force();
+    active.close();
+    active = null;
+    openSegment(activeSequence + 1, true);
+  }
+
+  private void force() throws IOException {
+    active.force(false);
+    fsyncs++;
+  }
+
+  private void openSegment(long sequence, boolean create) throws IOException {
+    Path path = segmentPath(sequence);
+    if (create) {
+      active = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      forceDirectory();
+    } else {
+      active = FileChannel.open(path, StandardOpenOption.WRITE);
+    }
+    activeSequence = sequence;
+    activeSize = active.size();
+    active.position(activeSize);
+  }
+
+  private void forceDirectory() throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    }
+  }
+
+  static ByteBuffer record(byte type, byte[] payload) {
+    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + payload.length + TRAILER_BYTES);
+    b.putInt(payload.length).put(type).put(payload);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, HEADER_BYTES + payload.length);
+    b.putInt((int) crc.getValue());
+    return b.flip();
+  }
+
+  private static ByteBuffer entryRecord(LogEntry e) {
+    byte[] command = e.command();
+    return record(ENTRY, ByteBuffer.allocate(17 + command.length)
+        .putLong(e.index()).putLong(e.term()).put((byte) e.type().ordinal()).put(command).array());
+  }
+
+  private static ByteBuffer hardStateRecord(HardState h) {
+    byte[] vote = h.votedFor().map(v -> v.value().getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
+    ByteBuffer p = ByteBuffer.allocate(18 + vote.length).putLong(h.term()).putLong(h.commitIndex());
+    p.putShort((short) (h.votedFor().isPresent() ? vote.length : -1)).put(vote);
+    return record(HARD_STATE, p.array());
+  }
+
+  // ---- reading ----
+
+  private void recover() throws IOException {
+    Files.createDirectories(dir);
+    List<Path> segments = segments();
+    Replay replay = replay(segments, true);
+    lastIndex = replay.log.size();
+    if (segments.isEmpty()) {
+      openSegment(1, true);
+    } else {
+      openSegment(sequenceOf(replay.lastSegment), false);
+    }
+  }
+
+  /** The state the records in {@code segments} describe, repairing a torn tail if {@code repair}. */
+  private Replay replay(List<Path> segments, boolean repair) throws IOException {
+    Replay r = new Replay();
+    for (int i = 0; i < segments.size(); i++) {
+      Path file = segments.get(i);
+      byte[] bytes = Files.readAllBytes(file);
+      r.lastSegment = file;
+      long bad = r.scan(file, bytes);
+      if (bad < 0) {
+        continue;
+      }
+      List<Path> later = segments.subList(i + 1, segments.size());
+      for (Path p : later) {
+        if (Files.size(p) > 0) {
+          throw new CorruptLogException(file, bad,
+              "a damaged record before later non-empty segments (" + p.getFileName() + ") is not a torn tail");
+        }
+      }
+      if (!repair) {
+        throw new CorruptLogException(file, bad, "damaged tail appeared while the log was open");
+      }
+      log.warn("Write-ahead log {}: torn or damaged record at offset {} of {} bytes; truncating the file there"
+          + " and dropping everything after it ({} later empty segments deleted)", file, bad, bytes.length, later.size());
+      try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        c.truncate(bad);
+        c.force(true);
+      }
+      for (Path p : later) {
+        Files.delete(p);
+      }
+      forceDirectory();
+      break;
+    }
+    return r;
+  }
+
+  private List<Path> segments() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> SEGMENT.matcher(p.getFileName().toString()).matches()).sorted().toList();
+    }
+  }
+
+  private Path segmentPath(long sequence) {
+    return dir.resolve(String.format("wal-%020d.log", sequence));
+  }
+
+  private static long sequenceOf(Path segment) {
+    Matcher m = SEGMENT.matcher(segment.getFileName().toString());
+    if (!m.matches()) {
+      throw new IllegalStateException("not a segment: " + segment);
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the write-ahead log in " + dir + " is closed");
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (RuntimeException ignored) {
+      // already failing
+    }
+  }
+
+  /** The log and hard state rebuilt from records, in order. */
+  private static final class Replay {
+    HardState hardState = HardState.INITIAL;
+    final ArrayList<LogEntry> log = new ArrayList<>();
+    Path lastSegment;
+
+    /** Applies the intact records of {@code bytes}; returns the offset of the first damaged one, or -1. */
+    long scan(Path file, byte[] bytes) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      int pos = 0;
+      while (pos < bytes.length) {
+        int remaining = bytes.length - pos;
+        if (remaining < HEADER_BYTES + TRAILER_BYTES) {
+          return pos;
+        }
+        int length = b.getInt(pos);
+        if (length < 0 || length > remaining - HEADER_BYTES - TRAILER_BYTES) {
+          return pos;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, pos, HEADER_BYTES + length);
+        if ((int) crc.getValue() != b.getInt(pos + HEADER_BYTES + length)) {
+          return pos;
+        }
+        apply(file, pos, bytes[pos + 4], ByteBuffer.wrap(bytes, pos + HEADER_BYTES, length).slice());
+        pos += HEADER_BYTES + length + TRAILER_BYTES;
+      }
+      return -1;
+    }
+
+    private void apply(Path file, long offset, byte type, ByteBuffer p) {
+      try {
+        switch (type) {
+          case ENTRY -> {
+            long index = p.getLong();
+            long term = p.getLong();
+            int kind = p.get();
+            if (kind < 0 || kind >= LogEntry.Type.values().length) {
+              throw new CorruptLogException(file, offset, "unknown entry type " + kind);
+            }
+            byte[] command = new byte[p.remaining()];
+            p.get(command);
+            if (index > log.size() + 1L) {
+              throw new CorruptLogException(file, offset, "entry " + index + " after a log ending at " + log.size());
+            }
+            cut(index);
+            log.add(new LogEntry(index, term, LogEntry.Type.values()[kind], command));
+          }
+          case HARD_STATE -> {
+            long term = p.getLong();
+            long commitIndex = p.getLong();
+            int voteLength = p.getShort();
+            Optional<NodeId> vote = Optional.empty();
+            if (voteLength >= 0) {
+              byte[] v = new byte[voteLength];
+              p.get(v);
+              vote = Optional.of(NodeId.of(new String(v, StandardCharsets.UTF_8)));
+            }
+            hardState = new HardState(term, vote, commitIndex);
+          }
+          case TRUNCATE -> {
+            long from = p.getLong();
+            if (from < 1 || from > log.size() + 1L) {
+              throw new CorruptLogException(file, offset, "truncate from " + from + " of a log ending at " + log.size());
+            }
+            cut(from);
+          }
+          default -> throw new CorruptLogException(file, offset, "unknown record type " + type);
+        }
+      } catch (RuntimeException e) {
+        if (e instanceof CorruptLogException) {
+          throw e;
+        }
+        throw new CorruptLogException(file, offset, "intact checksum but unreadable payload: " + e);
+      }
+    }
+
+    private void cut(long from) {
+      log.subList((int) (from - 1), log.size()).clear();
+    }
+
+    DurableState toDurableState() {
+      return new DurableState(hardState, log);
+    }
+  }
+}
