@@ -1,53 +1,14 @@
 package io.cairn.membership;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
+import io.cairn.membership.testing.PureCores;
 import org.junit.jupiter.api.Test;
 
-/**
- * The protocol cores are pure (STYLE.md, "Pure cores, thin shells"): no Vert.x, no sockets, no
- * threads or concurrency, no clock of their own. That is what lets the simulator run them.
- */
+/** The SWIM core, the phi detector and the broadcast queue are pure: see {@link PureCores}. */
 class PureCoreArchitectureTest {
-  private static final String[] PURE = {
-    "io.cairn.membership.swim..", "io.cairn.membership.phi..", "io.cairn.membership.gossip.."
-  };
-
-  private final JavaClasses classes =
-      new ClassFileImporter()
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages("io.cairn.membership");
-
   @Test
-  void coresImportNoVertxSocketsOrConcurrency() {
-    noClasses()
-        .that()
-        .resideInAnyPackage(PURE)
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "io.vertx..", "java.net..", "java.nio.channels..", "java.util.concurrent..", "io.cairn.membership.transport..", "io.cairn.membership.shell..")
-        .check(classes);
-  }
-
-  @Test
-  void coresReadNoClock() {
-    noClasses()
-        .that()
-        .resideInAnyPackage(PURE)
-        .should()
-        .callMethod(System.class, "nanoTime")
-        .orShould()
-        .callMethod(System.class, "currentTimeMillis")
-        .orShould()
-        .dependOnClassesThat()
-        .haveFullyQualifiedName("java.time.Instant")
-        .orShould()
-        .dependOnClassesThat()
-        .haveFullyQualifiedName("java.time.Clock")
-        .check(classes);
+  void theMembershipCoresArePure() {
+    PureCores.check(
+        "io.cairn.membership",
+        "io.cairn.membership.swim..", "io.cairn.membership.phi..", "io.cairn.membership.gossip..");
   }
 }
