@@ -161,6 +161,7 @@ public final class RaftCore {
       case REQUEST_VOTE_RESPONSE -> onVoteResponse(nowNanos, (RequestVoteResponse) m);
       case APPEND_ENTRIES -> onAppendEntries(nowNanos, (AppendEntries) m);
       case APPEND_ENTRIES_RESPONSE -> onAppendResponse(nowNanos, (AppendEntriesResponse) m);
+      default -> { } // snapshots and leadership transfer: not handled yet
     }
   }
 
@@ -288,7 +289,7 @@ public final class RaftCore {
     resetElectionDeadline(nowNanos);
     event(from, "election timeout");
     for (NodeId p : peers) {
-      send.add(new RequestVote(self, p, term + 1, log.lastIndex(), log.lastTerm(), true));
+      send.add(new RequestVote(self, p, term + 1, log.lastIndex(), log.lastTerm(), true, false));
     }
   }
 
@@ -308,7 +309,7 @@ public final class RaftCore {
     }
     for (NodeId p : peers) {
       // Only once our own vote is durable: a restart must not let us vote twice in this term.
-      sendAfterPersist.add(new RequestVote(self, p, term, log.lastIndex(), log.lastTerm(), false));
+      sendAfterPersist.add(new RequestVote(self, p, term, log.lastIndex(), log.lastTerm(), false, false));
     }
   }
 

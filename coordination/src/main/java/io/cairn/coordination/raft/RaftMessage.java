@@ -5,7 +5,10 @@ import java.util.List;
 
 /** The messages Raft nodes exchange. Every message carries its sender's term. */
 public sealed interface RaftMessage {
-  enum Kind { REQUEST_VOTE, REQUEST_VOTE_RESPONSE, APPEND_ENTRIES, APPEND_ENTRIES_RESPONSE }
+  enum Kind {
+    REQUEST_VOTE, REQUEST_VOTE_RESPONSE, APPEND_ENTRIES, APPEND_ENTRIES_RESPONSE, INSTALL_SNAPSHOT,
+    INSTALL_SNAPSHOT_RESPONSE, TIMEOUT_NOW
+  }
 
   Kind kind();
 
@@ -17,10 +20,12 @@ public sealed interface RaftMessage {
 
   /**
    * A (pre-)candidate asks for a vote. A pre-vote carries the term the candidate would campaign
-   * in, without having moved to it; granting one changes nothing on the voter.
+   * in, without having moved to it; granting one changes nothing on the voter. A {@code transfer}
+   * vote request comes from the target of a leadership transfer ({@link TimeoutNow}): voters answer
+   * it even while they still hear from the (outgoing) leader.
    */
-  record RequestVote(NodeId from, NodeId to, long term, long lastLogIndex, long lastLogTerm, boolean preVote)
-      implements RaftMessage {
+  record RequestVote(NodeId from, NodeId to, long term, long lastLogIndex, long lastLogTerm, boolean preVote,
+      boolean transfer) implements RaftMessage {
     @Override
     public Kind kind() {
       return Kind.REQUEST_VOTE;
@@ -69,6 +74,43 @@ public sealed interface RaftMessage {
     @Override
     public Kind kind() {
       return Kind.APPEND_ENTRIES_RESPONSE;
+    }
+  }
+
+  /**
+   * The leader's snapshot, for a follower that needs entries the leader has compacted away. Sent
+   * whole: the coordination state is small (see {@code cluster.max-frame-bytes}).
+   */
+  record InstallSnapshot(NodeId from, NodeId to, long term, Snapshot snapshot, long round)
+      implements RaftMessage {
+    @Override
+    public Kind kind() {
+      return Kind.INSTALL_SNAPSHOT;
+    }
+
+    @Override
+    public String toString() {
+      return "InstallSnapshot[" + from + "->" + to + " t" + term + " " + snapshot + " round=" + round + "]";
+    }
+  }
+
+  /**
+   * The follower holds the snapshot up to {@code snapshotIndex} durably (or already had everything
+   * it covers); {@code matchIndex} is its last durable index matching the leader.
+   */
+  record InstallSnapshotResponse(NodeId from, NodeId to, long term, long snapshotIndex, long matchIndex,
+      long round) implements RaftMessage {
+    @Override
+    public Kind kind() {
+      return Kind.INSTALL_SNAPSHOT_RESPONSE;
+    }
+  }
+
+  /** A leader handing over: the receiver, caught up, starts an election at once (no pre-vote). */
+  record TimeoutNow(NodeId from, NodeId to, long term) implements RaftMessage {
+    @Override
+    public Kind kind() {
+      return Kind.TIMEOUT_NOW;
     }
   }
 }

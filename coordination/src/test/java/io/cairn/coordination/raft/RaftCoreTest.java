@@ -111,7 +111,7 @@ class RaftCoreTest {
     Effects fx = c.drainEffects();
     assertThat(fx.persist()).isEmpty();
     assertThat(fx.send()).containsExactlyInAnyOrder(
-        new RequestVote(N1, N2, 1, 0, 0, true), new RequestVote(N1, N3, 1, 0, 0, true));
+        new RequestVote(N1, N2, 1, 0, 0, true, false), new RequestVote(N1, N3, 1, 0, 0, true, false));
   }
 
   @Test
@@ -119,8 +119,8 @@ class RaftCoreTest {
     RaftCore c = core(List.of(N1, N2, N3));
     c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(), 0, 0));
     c.drainEffects();
-    c.receive(1, new RequestVote(N3, N1, 2, 5, 1, true));
-    c.receive(1, new RequestVote(N3, N1, 2, 5, 1, false));
+    c.receive(1, new RequestVote(N3, N1, 2, 5, 1, true, false));
+    c.receive(1, new RequestVote(N3, N1, 2, 5, 1, false, false));
     assertThat(c.term()).isEqualTo(1);
     Effects fx = c.drainEffects();
     assertThat(fx.send()).isEmpty();
