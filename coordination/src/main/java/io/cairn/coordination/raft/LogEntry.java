@@ -64,7 +64,11 @@ public record LogEntry(long index, long term, Type type, byte[] command) {
       }
       List<NodeId> voters = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        byte[] id = new byte[b.getInt()];
+        int len = b.getInt();
+        if (len < 0 || len > b.remaining()) { // a forged length must not allocate gigabytes
+          throw new IllegalStateException("a CONFIG entry with a voter of " + len + " bytes: " + this);
+        }
+        byte[] id = new byte[len];
         b.get(id);
         voters.add(new NodeId(new String(id, StandardCharsets.UTF_8)));
       }
