@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * and at most two snapshot files ({@link SnapshotFile}; normally one, the newest).
  *
  * A {@link #write} appends a HARD_STATE record, then a TRUNCATE record if the append overlaps the
- * log, then one ENTRY record per entry, and calls {@code force(false)} once. A segment rolls to the
+ * log, then one ENTRY record per entry, and calls {@code force(false)} once. On replay an ENTRY at or
+ * before the last index cuts the log there first, unless it equals the entry already there (the
+ * copies an install writes, below): then it changes nothing, so a torn copy never shortens the log. A segment rolls to the
  * next when a record would take it past the size limit (the old one is forced first).
  *
  * <p><b>Snapshots.</b> {@link #saveSnapshot} decides by Raft's rule whether the entries after the
@@ -581,9 +583,13 @@ public final class WalLogStore implements LogStore {
             if (index > lastIndex() + 1) {
               throw new CorruptLogException(file, offset, "entry " + index + " after a log ending at " + lastIndex());
             }
+            LogEntry entry = new LogEntry(index, term, LogEntry.Type.values()[kind], command);
+            if (index > base && index <= lastIndex() && log.get((int) (index - base - 1)).equals(entry)) {
+              return; // a copy an install wrote: the log already holds it
+            }
             cut(index);
             if (index > base) {
-              log.add(new LogEntry(index, term, LogEntry.Type.values()[kind], command));
+              log.add(entry);
             }
           }
           case HARD_STATE -> {
