@@ -2,6 +2,7 @@ package io.cairn.coordination.raft.log;
 
 import io.cairn.coordination.raft.HardState;
 import io.cairn.coordination.raft.LogEntry;
+import io.cairn.coordination.raft.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +22,11 @@ import java.util.concurrent.RejectedExecutionException;
  * IllegalArgumentException} and writes nothing; an I/O error fails its whole group and every later
  * batch (the store refuses writes).
  *
+ * <p><b>Snapshots.</b> {@link #submitSnapshot} queues an install in the same stream: it is written
+ * after every batch submitted before it and before every batch submitted after it, in the same
+ * group. The install forces its own snapshot file and the segment it writes (which also covers the
+ * batches before it); the batches after it share the group's final fsync as usual.
+ *
  * <p>At most one drain task runs or is queued at a time, so any executor works, but blocking
  * belongs on a named worker, never on an event loop.
  */
@@ -39,12 +45,32 @@ public final class GroupCommitter implements AutoCloseable {
 
   /** Queues a write (as in {@link LogStore#write}); the future completes once it is durable. */
   public CompletableFuture<Void> submit(Optional<HardState> hardState, List<LogEntry> append) {
-    Pending pending;
+    WalLogStore.Op op;
     try {
-      pending = new Pending(new WalLogStore.Batch(hardState, append), new CompletableFuture<>());
+      op = new WalLogStore.Batch(hardState, append);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+    return enqueue(op);
+  }
+
+  /**
+   * Queues a snapshot install (as in {@link LogStore#saveSnapshot}) in submission order with the
+   * batches; the future completes once it is durable (or at once after the writes before it, if the
+   * snapshot is not newer than the store's).
+   */
+  public CompletableFuture<Void> submitSnapshot(Snapshot snapshot) {
+    WalLogStore.Op op;
+    try {
+      op = new WalLogStore.Install(snapshot);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return enqueue(op);
+  }
+
+  private CompletableFuture<Void> enqueue(WalLogStore.Op op) {
+    Pending pending = new Pending(op, new CompletableFuture<>());
     boolean schedule;
     synchronized (lock) {
       if (closed) {
@@ -70,7 +96,7 @@ public final class GroupCommitter implements AutoCloseable {
     return pending.future;
   }
 
-  /** Refuses new batches; those already queued are still written. Closes neither store nor executor. */
+  /** Refuses new batches and snapshots; those already queued are still written. Closes neither store nor executor. */
   @Override
   public void close() {
     synchronized (lock) {
@@ -89,8 +115,8 @@ public final class GroupCommitter implements AutoCloseable {
         group = queue;
         queue = new ArrayList<>();
       }
-      List<WalLogStore.Batch> batches = new ArrayList<>(group.size());
-      group.forEach(p -> batches.add(p.batch));
+      List<WalLogStore.Op> batches = new ArrayList<>(group.size());
+      group.forEach(p -> batches.add(p.op));
       List<RuntimeException> results;
       try {
         results = store.writeBatches(batches);
@@ -108,5 +134,5 @@ public final class GroupCommitter implements AutoCloseable {
     }
   }
 
-  private record Pending(WalLogStore.Batch batch, CompletableFuture<Void> future) {}
+  private record Pending(WalLogStore.Op op, CompletableFuture<Void> future) {}
 }

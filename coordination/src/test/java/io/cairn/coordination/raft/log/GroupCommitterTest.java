@@ -3,8 +3,10 @@ package io.cairn.coordination.raft.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cairn.coordination.raft.DurableState;
 import io.cairn.coordination.raft.HardState;
 import io.cairn.coordination.raft.LogEntry;
+import io.cairn.coordination.raft.Snapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,6 +97,53 @@ class GroupCommitterTest {
           .hasCauseInstanceOf(IllegalArgumentException.class);
     }
     assertThat(wal.load().log()).containsExactly(entry(1, "a"), entry(2, "b"));
+  }
+
+
+  @Test
+  void snapshotsAreInstalledInTheStreamBetweenTheBatchesAroundThem() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    worker.execute(() -> awaitQuietly(release)); // everything below lands in one group
+    Snapshot keeping = LogStoreSnapshotTest.snapshot(5, 1);
+    Snapshot discarding = LogStoreSnapshotTest.snapshot(9, 2);
+    HardState term2 = new HardState(2, Optional.empty(), 0);
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    try (GroupCommitter committer = new GroupCommitter(wal, worker)) {
+      futures.add(committer.submit(Optional.empty(), List.of(entry(1, "a"), entry(2, "b"), entry(3, "c"))));
+      futures.add(committer.submit(Optional.empty(), List.of(entry(4, "d"), entry(5, "e"))));
+      futures.add(committer.submitSnapshot(keeping)); // matches entry 5 only if written after it
+      futures.add(committer.submit(Optional.empty(), List.of(entry(6, "f"), entry(7, "g"))));
+      futures.add(committer.submitSnapshot(LogStoreSnapshotTest.snapshot(3, 1))); // older: ignored
+      futures.add(committer.submitSnapshot(discarding)); // no entry 9: the log goes
+      futures.add(committer.submit(Optional.of(term2), List.of(LogEntry.noOp(10, 2)))); // a gap unless after it
+      assertThat(futures).noneMatch(CompletableFuture::isDone);
+      release.countDown();
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    }
+    assertThat(wal.load()).isEqualTo(
+        new DurableState(term2, Optional.of(discarding), List.of(LogEntry.noOp(10, 2))));
+    wal.close();
+    wal = WalLogStore.open(tmp.resolve("wal"));
+    assertThat(wal.load().snapshot()).contains(discarding);
+    assertThat(wal.load().log()).containsExactly(LogEntry.noOp(10, 2));
+  }
+
+  @Test
+  void aSnapshotKeepsTheBatchesBeforeItThatItMatches() throws Exception {
+    try (GroupCommitter committer = new GroupCommitter(wal, worker)) {
+      List<LogEntry> entries = new ArrayList<>();
+      CompletableFuture<Void> last = null;
+      for (int i = 1; i <= 20; i++) {
+        entries.add(entry(i, "e" + i));
+        last = committer.submit(Optional.empty(), List.of(entries.get(i - 1)));
+        if (i == 12) {
+          last = committer.submitSnapshot(LogStoreSnapshotTest.snapshot(10, 1));
+        }
+      }
+      last.get(30, TimeUnit.SECONDS);
+      assertThat(wal.load().log()).isEqualTo(entries.subList(10, 20));
+      assertThat(wal.load().snapshot().orElseThrow().index()).isEqualTo(10);
+    }
   }
 
   // ---- fixtures ----

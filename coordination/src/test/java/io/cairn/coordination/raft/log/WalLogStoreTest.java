@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cairn.coordination.raft.DurableState;
 import io.cairn.coordination.raft.HardState;
 import io.cairn.coordination.raft.LogEntry;
+import io.cairn.coordination.raft.Snapshot;
 import io.cairn.membership.NodeId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -207,6 +210,252 @@ class WalLogStoreTest {
     }
   }
 
+
+  // ---- snapshots ----
+
+  @Test
+  void randomizedWritesAndSnapshotsReloadExactlyAsTheInMemoryStoreHasThem() throws IOException {
+    int kept = 0;
+    int discarded = 0;
+    for (int seed = 0; seed < 100; seed++) {
+      Random random = new Random(seed);
+      Path dir = tmp.resolve("seed-" + seed);
+      InMemoryLogStore expected = new InMemoryLogStore();
+      WalLogStore wal = WalLogStore.open(dir, TINY_SEGMENT);
+      try {
+        long term = 0;
+        int steps = 1 + random.nextInt(60);
+        for (int step = 0; step < steps; step++) {
+          DurableState now = expected.load();
+          long base = now.snapshot().map(Snapshot::index).orElse(0L);
+          long last = base + now.log().size();
+          if (term > 0 && random.nextInt(5) == 0) {
+            long index = base + 1 + random.nextInt((int) (last - base) + 2);
+            long actual = index <= last ? now.log().get((int) (index - base - 1)).term() : 0;
+            long snapTerm = actual > 0 && random.nextInt(3) != 0 ? actual : 1 + random.nextInt((int) term);
+            if (snapTerm == actual) {
+              kept++;
+            } else {
+              discarded++;
+            }
+            Snapshot snap = LogStoreSnapshotTest.snapshot(index, snapTerm);
+            expected.saveSnapshot(snap);
+            wal.saveSnapshot(snap);
+          } else {
+            Optional<HardState> hardState = Optional.empty();
+            if (term == 0 || random.nextInt(4) == 0) {
+              term += 1 + random.nextInt(2);
+              hardState = Optional.of(new HardState(term, VOTES.get(random.nextInt(3)), random.nextInt((int) last + 1)));
+            }
+            List<LogEntry> append = new ArrayList<>();
+            long first = random.nextBoolean() ? last + 1 : base + 1 + random.nextInt((int) (last - base) + 1);
+            int count = random.nextInt(6);
+            for (int i = 0; i < count; i++) {
+              append.add(LogEntry.command(first + i, term, bytes(random, random.nextInt(40))));
+            }
+            expected.write(hardState, append);
+            wal.write(hardState, append);
+          }
+          if (random.nextInt(8) == 0) {
+            wal.close();
+            wal = WalLogStore.open(dir, TINY_SEGMENT);
+            assertThat(wal.load()).as("seed %d step %d", seed, step).isEqualTo(expected.load());
+          }
+        }
+        assertThat(wal.load()).as("seed %d before close", seed).isEqualTo(expected.load());
+      } finally {
+        wal.close();
+      }
+      try (WalLogStore reopened = WalLogStore.open(dir, TINY_SEGMENT)) {
+        assertThat(reopened.load()).as("seed %d", seed).isEqualTo(expected.load());
+      }
+      assertThat(SnapshotFile.list(dir)).as("seed %d keeps only the newest snapshot", seed)
+          .hasSizeLessThanOrEqualTo(1);
+    }
+    assertThat(kept).as("installs that kept the log after them").isGreaterThan(100);
+    assertThat(discarded).as("installs that discarded the log").isGreaterThan(100);
+  }
+
+  @Test
+  void repeatedCompactionsBoundTheDirectoryAndKeepTheHardState() throws IOException {
+    Path dir = tmp.resolve("wal");
+    HardState hardState = new HardState(7, Optional.of(NodeId.of("n2")), 3);
+    InMemoryLogStore expected = new InMemoryLogStore();
+    try (WalLogStore wal = WalLogStore.open(dir, TINY_SEGMENT)) {
+      wal.write(Optional.of(hardState), List.of()); // the only HARD_STATE the caller ever writes
+      expected.write(Optional.of(hardState), List.of());
+      long last = 0;
+      long maxBytes = 0;
+      for (int round = 0; round < 100; round++) {
+        List<LogEntry> append = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          append.add(entry(++last, 7));
+        }
+        wal.write(Optional.empty(), append);
+        expected.write(Optional.empty(), append);
+        Snapshot snap = LogStoreSnapshotTest.snapshot(last - 2, 7);
+        wal.saveSnapshot(snap);
+        expected.saveSnapshot(snap);
+        maxBytes = Math.max(maxBytes, directoryBytes(dir) + snapshotBytes(dir));
+        assertThat(segments(dir)).as("round %d", round).hasSizeLessThanOrEqualTo(2);
+        assertThat(SnapshotFile.list(dir)).containsExactly(SnapshotFile.path(dir, snap.index()));
+      }
+      assertThat(maxBytes).as("bounded, not growing with 800 entries").isLessThan(3 * TINY_SEGMENT);
+      assertThat(wal.load()).isEqualTo(expected.load());
+      assertThat(wal.load().hardState()).isEqualTo(hardState);
+    }
+    try (WalLogStore wal = WalLogStore.open(dir, TINY_SEGMENT)) {
+      assertThat(wal.load()).isEqualTo(expected.load());
+    }
+  }
+
+  @Test
+  void aCrashAtEveryStepOfAKeepingInstallRecoversTheInstalledState() throws IOException {
+    crashAtEveryStep(LogStoreSnapshotTest.snapshot(28, 3)); // entry 28 has term 3: 29, 30 stay
+  }
+
+  @Test
+  void aCrashAtEveryStepOfADiscardingInstallRecoversTheInstalledState() throws IOException {
+    crashAtEveryStep(LogStoreSnapshotTest.snapshot(28, 4)); // entry 28 has term 3: all go
+  }
+
+  @Test
+  void aCrashBeforeTheRenameLeavesTheLogAsItWasAndTheTempFileIsDeleted() throws IOException {
+    Path dir = tmp.resolve("wal");
+    DurableState before = logWithOlderSnapshot(dir, new InMemoryLogStore());
+    Snapshot snap = LogStoreSnapshotTest.snapshot(28, 3);
+    ByteBuffer bytes = SnapshotFile.encode(snap);
+    for (int cut : new int[] {0, 10, bytes.remaining() / 2, bytes.remaining()}) { // half-written or whole
+      Path copy = copyOf(dir, tmp.resolve("cut-" + cut));
+      Path temp = copy.resolve(SnapshotFile.path(copy, 28).getFileName() + ".tmp");
+      Files.write(temp, java.util.Arrays.copyOf(array(bytes.duplicate()), cut));
+      try (WalLogStore wal = WalLogStore.open(copy, TINY_SEGMENT)) {
+        assertThat(wal.load()).as("cut %d", cut).isEqualTo(before);
+        assertThat(temp).doesNotExist();
+      }
+    }
+  }
+
+  @Test
+  void aDamagedNewestSnapshotIsAnErrorNamingTheFile() throws IOException {
+    Path dir = tmp.resolve("wal");
+    logWithOlderSnapshot(dir, new InMemoryLogStore());
+    Path file = SnapshotFile.path(dir, 5);
+    flipByte(file, Files.size(file) - 6);
+    assertThatThrownBy(() -> WalLogStore.open(dir, TINY_SEGMENT))
+        .isInstanceOfSatisfying(CorruptLogException.class, e -> assertThat(e.file()).isEqualTo(file))
+        .hasMessageContaining("checksum");
+    Files.write(file, new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> WalLogStore.open(dir, TINY_SEGMENT)).isInstanceOf(CorruptLogException.class);
+  }
+
+  @Test
+  void aSnapshotRecordWithoutItsFileIsAnError() throws IOException {
+    Path dir = tmp.resolve("wal");
+    logWithOlderSnapshot(dir, new InMemoryLogStore());
+    Files.delete(SnapshotFile.path(dir, 5));
+    assertThatThrownBy(() -> WalLogStore.open(dir, TINY_SEGMENT))
+        .isInstanceOf(CorruptLogException.class); // a SNAPSHOT record at 5, or entries after a gap, without its file
+  }
+
+  /**
+   * Builds the directory states a crash can leave during an install of {@code snap} (the class
+   * comment's steps) from copies taken before and after it, and checks that each opens to the
+   * installed state, ends compacted, and takes writes.
+   */
+  private void crashAtEveryStep(Snapshot snap) throws IOException {
+    Path before = tmp.resolve("before");
+    InMemoryLogStore expected = new InMemoryLogStore();
+    logWithOlderSnapshot(before, expected);
+    expected.saveSnapshot(snap);
+    DurableState installed = expected.load();
+    Path after = copyOf(before, tmp.resolve("after"));
+    try (WalLogStore wal = WalLogStore.open(after, TINY_SEGMENT)) {
+      wal.saveSnapshot(snap);
+      assertThat(wal.load()).isEqualTo(installed);
+    }
+    List<Path> oldSegments = segments(before);
+    Set<String> oldNames = names(oldSegments);
+    List<Path> newSegments = segments(after).stream().filter(p -> !oldNames.contains(name(p))).toList();
+    assertThat(segments(after)).isEqualTo(newSegments);
+    assertThat(oldSegments).hasSizeGreaterThan(3);
+    Path newFile = SnapshotFile.path(after, snap.index());
+    Path oldFile = SnapshotFile.path(before, 5);
+
+    List<Path> states = new ArrayList<>();
+    // 1. renamed, the new segment not (or partly) written: recovery decides and installs again
+    long newBytes = 0;
+    for (Path p : newSegments) {
+      newBytes += Files.size(p);
+    }
+    for (long cut = 0; cut <= newBytes; cut++) {
+      Path state = copyOf(before, tmp.resolve("renamed-" + cut));
+      Files.copy(newFile, state.resolve(name(newFile)));
+      long left = cut;
+      for (Path p : newSegments) {
+        byte[] b = Files.readAllBytes(p);
+        int n = (int) Math.min(left, b.length);
+        Files.write(state.resolve(name(p)), java.util.Arrays.copyOf(b, n));
+        left -= n;
+      }
+      states.add(state);
+    }
+    // 2. the SNAPSHOT record durable, nothing deleted; then a corrupt leftover older snapshot
+    Path written = copyOf(before, tmp.resolve("written"));
+    copyInto(after, written);
+    states.add(written);
+    Path corruptOld = copyOf(written, tmp.resolve("written-corrupt-old"));
+    Files.write(corruptOld.resolve(name(oldFile)), new byte[] {9, 9, 9});
+    states.add(corruptOld);
+    // 3. the older snapshot deleted; 4. then old segments deleted, newest first, one by one
+    for (int deleted = 0; deleted < oldSegments.size(); deleted++) {
+      Path state = copyOf(written, tmp.resolve("deleted-" + deleted));
+      Files.delete(state.resolve(name(oldFile)));
+      for (int i = 0; i < deleted; i++) {
+        Files.delete(state.resolve(name(oldSegments.get(oldSegments.size() - 1 - i))));
+      }
+      states.add(state);
+    }
+
+    for (Path state : states) {
+      try (WalLogStore wal = WalLogStore.open(state, TINY_SEGMENT)) {
+        assertThat(wal.load()).as("%s", state.getFileName()).isEqualTo(installed);
+        assertThat(SnapshotFile.list(state)).as("%s", state.getFileName())
+            .containsExactly(SnapshotFile.path(state, snap.index()));
+        assertThat(names(segments(state))).as("%s: old segments deleted", state.getFileName())
+            .doesNotContainAnyElementsOf(oldNames);
+        wal.write(Optional.empty(), List.of(entry(installed.log().isEmpty() ? snap.index() + 1 : 31, 4)));
+      }
+      try (WalLogStore wal = WalLogStore.open(state, TINY_SEGMENT)) {
+        DurableState reopened = wal.load();
+        assertThat(reopened.snapshot()).contains(snap);
+        assertThat(reopened.log()).as("%s", state.getFileName()).hasSize(installed.log().size() + 1);
+        assertThat(reopened.log().subList(0, installed.log().size())).isEqualTo(installed.log());
+      }
+    }
+  }
+
+  /**
+   * Hard state (term 4) and entries 1..30 (terms 1, 2, 3 by tens) in tiny segments, compacted once
+   * at entry 5 so that an older snapshot file exists; the same written to {@code expected}.
+   */
+  private DurableState logWithOlderSnapshot(Path dir, InMemoryLogStore expected) {
+    HardState hardState = new HardState(4, Optional.of(NodeId.of("n1")), 12);
+    try (WalLogStore wal = WalLogStore.open(dir, TINY_SEGMENT)) {
+      for (LogStore store : List.<LogStore>of(wal, expected)) {
+        store.write(Optional.of(hardState), List.of());
+        for (int i = 1; i <= 30; i++) {
+          store.write(Optional.empty(), List.of(entry(i, 1 + (i - 1) / 10)));
+          if (i == 8) {
+            store.saveSnapshot(LogStoreSnapshotTest.snapshot(5, 1));
+          }
+        }
+      }
+      assertThat(wal.load()).isEqualTo(expected.load());
+      return expected.load();
+    }
+  }
+
   // ---- fixtures ----
 
   /** Where the last record of the log is: the last segment, and its start and end. */
@@ -274,12 +523,37 @@ class WalLogStoreTest {
     return total;
   }
 
+  /** A copy of every file (segments and snapshots) in {@code dir}. */
   private static Path copyOf(Path dir, Path target) throws IOException {
     Files.createDirectories(target);
-    for (Path p : segments(dir)) {
-      Files.copy(p, target.resolve(p.getFileName()));
-    }
+    copyInto(dir, target);
     return target;
+  }
+
+  private static void copyInto(Path dir, Path target) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.toList()) {
+        Files.copy(p, target.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  private static long snapshotBytes(Path dir) throws IOException {
+    long total = 0;
+    for (Path p : SnapshotFile.list(dir)) {
+      total += Files.size(p);
+    }
+    return total;
+  }
+
+  private static String name(Path p) {
+    return p.getFileName().toString();
+  }
+
+  private static Set<String> names(List<Path> files) {
+    Set<String> names = new HashSet<>();
+    files.forEach(p -> names.add(name(p)));
+    return names;
   }
 
   private static void flipByte(Path file, long offset) throws IOException {
