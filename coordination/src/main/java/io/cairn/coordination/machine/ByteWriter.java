@@ -1,6 +1,7 @@
 package io.cairn.coordination.machine;
 
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +65,7 @@ final class ByteWriter {
       ByteBuffer b = StandardCharsets.UTF_8.newEncoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .encode(java.nio.CharBuffer.wrap(s));
+          .encode(CharBuffer.wrap(s));
       return Arrays.copyOfRange(b.array(), b.position(), b.limit());
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("not encodable as UTF-8 (an unpaired surrogate?)", e);
