@@ -82,6 +82,34 @@ flow text.
 {{- end }}
 {{- end }}
 
+{{/*
+The number of Raft voters: config.cp.voters, else 3 when there are 3 or more members, else 1.
+Refuses more voters than members: the group could never form.
+*/}}
+{{- define "cairn.voters" -}}
+{{- $cp := .Values.config.cp | default dict }}
+{{- $n := int .Values.replicaCount }}
+{{- $voters := 1 }}
+{{- if ne (toString (default "" $cp.voters)) "" }}
+{{- $voters = int $cp.voters }}
+{{- else if ge $n 3 }}
+{{- $voters = 3 }}
+{{- end }}
+{{- if gt $voters $n }}
+{{- fail (printf "config.cp.voters %d is more than replicaCount %d: the coordination group could never form" $voters $n) }}
+{{- end }}
+{{- $voters }}
+{{- end }}
+
+{{/* The first `voters` pod names, comma-separated: <fullname>-0,<fullname>-1,... */}}
+{{- define "cairn.initialVoters" -}}
+{{- $names := list }}
+{{- range $i := until (int .voters) }}
+{{- $names = append $names (printf "%s-%d" (include "cairn.fullname" $.root) $i) }}
+{{- end }}
+{{- join "," $names }}
+{{- end }}
+
 {{/* Refuses a PodDisruptionBudget that could let evictions take the group below a majority. */}}
 {{- define "cairn.checkBudget" -}}
 {{- $n := int .Values.replicaCount }}

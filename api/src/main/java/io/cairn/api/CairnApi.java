@@ -8,7 +8,10 @@ import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
 import io.cairn.api.v1.MetaHandlers;
+import io.cairn.api.v1.RegisterHandlers;
 import io.cairn.cache.CacheService;
+import io.cairn.coordination.RaftStatus;
+import io.cairn.coordination.RegisterService;
 import io.cairn.membership.Membership;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -24,6 +27,7 @@ import io.vertx.openapi.validation.ValidatableRequest;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Builds the /v1 router from openapi.yaml. */
 public final class CairnApi {
@@ -36,18 +40,18 @@ public final class CairnApi {
    * <p>Call it once per HTTP verticle; the routers share {@code caches} and {@code membership}.
    * The Future fails when the contract does not load or does not match the handler table.
    */
-  public static Future<Router> router(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
-      MeterRegistry registry) {
-    return router(vertx, caches, membership, settings, registry, ClusterHandlers.HEARTBEAT);
+  public static Future<Router> router(Vertx vertx, CacheService caches, Membership membership,
+      RegisterService registers, Supplier<Future<RaftStatus>> raft, ApiSettings settings, MeterRegistry registry) {
+    return router(vertx, caches, membership, registers, raft, settings, registry, ClusterHandlers.HEARTBEAT);
   }
 
   /** As above, with the event streams' heartbeat given (tests shorten it). */
-  static Future<Router> router(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
-      MeterRegistry registry, Duration heartbeat) {
+  static Future<Router> router(Vertx vertx, CacheService caches, Membership membership, RegisterService registers,
+      Supplier<Future<RaftStatus>> raft, ApiSettings settings, MeterRegistry registry, Duration heartbeat) {
     return ContractSource.load(vertx).compose(source -> {
       try {
-        return Future.succeededFuture(build(vertx, source, caches, new ClusterHandlers(membership, heartbeat),
-            settings, registry));
+        return Future.succeededFuture(build(vertx, source, caches, new ClusterHandlers(membership, raft, heartbeat),
+            new RegisterHandlers(registers), settings, registry));
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
@@ -55,12 +59,13 @@ public final class CairnApi {
   }
 
   static Router build(Vertx vertx, ContractSource source, CacheService caches, ClusterHandlers cluster,
-      ApiSettings settings, MeterRegistry registry) {
+      RegisterHandlers registers, ApiSettings settings, MeterRegistry registry) {
     Map<String, OperationTable.Binding> table = OperationTable.of(
         new MetaHandlers(source.yaml(), source.json()),
         new CacheHandlers(caches),
         new EntryHandlers(caches, settings, source.contract()),
-        cluster);
+        cluster,
+        registers);
     RouterBuilder builder = RouterBuilder.create(vertx, source.contract(), jsonBodies(settings.maxJsonBodyBytes()));
     builder.rootHandler(new RequestTracking(registry, source.contract()));
     builder.rootHandler(new PathGuard());

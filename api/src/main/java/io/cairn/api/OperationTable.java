@@ -4,6 +4,7 @@ import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
 import io.cairn.api.v1.MetaHandlers;
+import io.cairn.api.v1.RegisterHandlers;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
@@ -33,7 +34,7 @@ final class OperationTable {
   private OperationTable() {}
 
   static Map<String, Binding> of(MetaHandlers meta, CacheHandlers caches, EntryHandlers entries,
-      ClusterHandlers cluster) {
+      ClusterHandlers cluster, RegisterHandlers registers) {
     Map<String, Binding> table = new LinkedHashMap<>();
     // meta
     table.put("getOpenApiYaml", new Binding(meta::getOpenApiYaml, true));
@@ -53,6 +54,13 @@ final class OperationTable {
     table.put("listMembers", new Binding(cluster::listMembers, true));
     table.put("getMember", new Binding(cluster::getMember, true));
     table.put("watchMembers", new Binding(cluster::watchMembers, true));
+    table.put("getRaftStatus", new Binding(cluster::getRaftStatus, true));
+    // registers and counters: validated by the router
+    table.put("getRegister", new Binding(registers::getRegister, true));
+    table.put("putRegister", new Binding(registers::putRegister, true));
+    table.put("deleteRegister", new Binding(registers::deleteRegister, true));
+    table.put("getCounter", new Binding(registers::getCounter, true));
+    table.put("addToCounter", new Binding(registers::addToCounter, true));
     return Collections.unmodifiableMap(table);
   }
 

@@ -37,6 +37,7 @@ public final class ApiHarness {
 
   public final Vertx vertx;
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  public final LocalRegisters registers = new LocalRegisters();
   public final OpenAPIContract contract;
   private final ResponseValidator validator;
   private final HttpServer server;
@@ -48,7 +49,8 @@ public final class ApiHarness {
     this.vertx = vertx;
     this.contract = await(ContractFixture.contract(vertx));
     this.validator = ResponseValidator.create(vertx, contract);
-    var router = await(CairnApi.router(vertx, caches, membership, settings, registry, heartbeat));
+    var router = await(CairnApi.router(vertx, caches, membership, registers, registers::status, settings, registry,
+        heartbeat));
     this.server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     this.port = server.actualPort();
     this.client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));

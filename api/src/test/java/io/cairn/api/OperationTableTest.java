@@ -8,6 +8,7 @@ import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
 import io.cairn.api.v1.MetaHandlers;
+import io.cairn.api.v1.RegisterHandlers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -35,7 +36,8 @@ class OperationTableTest {
     InMemoryCacheService caches = new InMemoryCacheService(1024, 1024);
     table = OperationTable.of(new MetaHandlers(Buffer.buffer(), Buffer.buffer()), new CacheHandlers(caches),
         new EntryHandlers(caches, ApiTestBase.SETTINGS, source.contract()),
-        new ClusterHandlers(new FakeMembership("self")));
+        new ClusterHandlers(new FakeMembership("self"), new LocalRegisters()::status, ClusterHandlers.HEARTBEAT),
+        new RegisterHandlers(new LocalRegisters()));
   }
 
   private RouterBuilder builder() {
@@ -48,8 +50,8 @@ class OperationTableTest {
     OperationTable.bind(builder, table);
     assertThat(builder.getRoutes()).allSatisfy(route -> assertThat(route.getHandlers()).hasSize(1));
     assertThat(table.keySet()).hasSize(source.contract().operations().size());
-    assertThat(ApiHarness.await(CairnApi.router(vertx, new InMemoryCacheService(1024, 1024), new FakeMembership("self"), ApiTestBase.SETTINGS,
-        new SimpleMeterRegistry()))).isNotNull();
+    assertThat(ApiHarness.await(CairnApi.router(vertx, new InMemoryCacheService(1024, 1024), new FakeMembership("self"),
+        new LocalRegisters(), new LocalRegisters()::status, ApiTestBase.SETTINGS, new SimpleMeterRegistry()))).isNotNull();
   }
 
   @Test
@@ -81,6 +83,8 @@ class OperationTableTest {
         Map.entry("putCache", true), Map.entry("getCache", true), Map.entry("deleteCache", true),
         Map.entry("getEntries", true), Map.entry("listKeys", true),
         Map.entry("listMembers", true), Map.entry("getMember", true), Map.entry("watchMembers", true),
+        Map.entry("getRaftStatus", true), Map.entry("getRegister", true), Map.entry("putRegister", true),
+        Map.entry("deleteRegister", true), Map.entry("getCounter", true), Map.entry("addToCounter", true),
         Map.entry("getEntry", false), Map.entry("putEntry", false), Map.entry("deleteEntry", false));
   }
 }

@@ -3,6 +3,8 @@ package io.cairn.node;
 import io.cairn.api.ApiSettings;
 import io.cairn.api.CairnApi;
 import io.cairn.cache.CacheService;
+import io.cairn.coordination.Coordination;
+import io.cairn.coordination.RegisterService;
 import io.cairn.membership.Membership;
 import io.cairn.node.health.Health;
 import io.cairn.node.health.HealthRoutes;
@@ -29,6 +31,8 @@ final class HttpVerticle extends VerticleBase {
 
   private final CacheService caches;
   private final Membership membership;
+  private final Coordination coordination;
+  private final RegisterService registers;
   private final ApiSettings api;
   private final Metrics metrics;
   private final Health health;
@@ -37,10 +41,12 @@ final class HttpVerticle extends VerticleBase {
   private final Duration grace;
   private HttpServer server;
 
-  HttpVerticle(CacheService caches, Membership membership, ApiSettings api, Metrics metrics, Health health,
-      ActiveRequests active, HttpServerOptions options, Duration grace) {
+  HttpVerticle(CacheService caches, Membership membership, Coordination coordination, RegisterService registers,
+      ApiSettings api, Metrics metrics, Health health, ActiveRequests active, HttpServerOptions options, Duration grace) {
     this.caches = caches;
     this.membership = membership;
+    this.coordination = coordination;
+    this.registers = registers;
     this.api = api;
     this.metrics = metrics;
     this.health = health;
@@ -53,7 +59,7 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Future<Router> router;
     try {
-      router = CairnApi.router(vertx, caches, membership, api, metrics.registry());
+      router = CairnApi.router(vertx, caches, membership, registers, coordination::status, api, metrics.registry());
     } catch (RuntimeException | LinkageError e) { // a Future-returning method should not throw; be safe
       router = Future.failedFuture(e);
     }

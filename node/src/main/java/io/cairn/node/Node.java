@@ -4,6 +4,10 @@ import io.cairn.cache.CacheFailure;
 import io.cairn.cache.CacheService;
 import io.cairn.cache.CacheServices;
 import io.cairn.cache.CacheSettings;
+import io.cairn.coordination.Coordination;
+import io.cairn.coordination.RegisterService;
+import io.cairn.coordination.ReplicatedRegisters;
+import io.cairn.coordination.machine.Registers;
 import io.cairn.membership.Address;
 import io.cairn.membership.MemberMetadata;
 import io.cairn.membership.Membership;
@@ -12,6 +16,7 @@ import io.cairn.membership.shell.MembershipShell;
 import io.cairn.membership.transport.Faults;
 import io.cairn.membership.transport.TransportSettings;
 import io.cairn.node.config.ClusterSettings;
+import io.cairn.node.metrics.CoordinationMetrics;
 import io.cairn.node.metrics.MembershipMetrics;
 import io.cairn.node.config.CacheDefinition;
 import io.cairn.node.config.CairnConfig;
@@ -39,7 +44,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Cairn process. It starts in this order: metrics registry, Vert.x, the cache service (which
- * opens the store), the caches of the configuration, the membership, {@code http.instances} HTTP
+ * opens the store), the caches of the configuration, the membership, the coordination group's
+ * log, {@code http.instances} HTTP
  * verticles that share the port; then it has started, and is ready once the membership has
  * joined its group. It stops in the reverse order, after leaving the group, see {@link #stop()}.
  */
@@ -59,6 +65,11 @@ public final class Node {
   private volatile Membership membership;
   private volatile MembershipMetrics membershipMetrics;
   private volatile String membershipDeployment;
+  private volatile MembershipShell membershipShell;
+  private volatile Coordination coordination;
+  private volatile RegisterService registers;
+  private volatile CoordinationMetrics coordinationMetrics;
+  private volatile String coordinationDeployment;
   private volatile String deploymentId;
   private volatile int port;
   private Future<Void> stopped;
@@ -106,6 +117,7 @@ public final class Node {
           return defineCaches(service);
         })
         .compose(v -> startMembership(clusterPort, firstPort))
+        .compose(v -> startCoordination())
         .compose(v -> deployHttp(firstPort, 3))
         .map(v -> {
           health.started();
@@ -144,11 +156,33 @@ public final class Node {
         .map(id -> {
           membershipDeployment = id;
           membership = shell;
+          membershipShell = shell;
           membershipMetrics = new MembershipMetrics(shell, metrics.registry());
           health.membership(shell, cluster.describeSeeds());
           log.atInfo().setMessage("membership started: {} at {}").addArgument(config.node().id()).addArgument(advertised)
               .addKeyValue("seeds", cluster.describeSeeds())
               .log();
+          return null;
+        });
+  }
+
+  /**
+   * Starts this node's part in the coordination group: it opens the Raft log under {@code
+   * <data.dir>/raft} and restarts as the voter it was, or waits for the group to form (see
+   * {@link Coordination}); the node does not wait for that to serve.
+   */
+  private Future<Void> startCoordination() {
+    Registers machine = new Registers();
+    CoordinationMetrics meters = new CoordinationMetrics(metrics.registry());
+    Coordination c = new Coordination(config.coordination(), membership, membershipShell.transport(), machine,
+        query -> ReplicatedRegisters.answer(machine, query), meters);
+    return vertx.deployVerticle(c)
+        .recover(e -> Future.failedFuture(new StartupFailure("the coordination group's log did not open", e)))
+        .map(id -> {
+          coordinationDeployment = id;
+          coordination = c;
+          coordinationMetrics = meters;
+          registers = new ReplicatedRegisters(c);
           return null;
         });
   }
@@ -206,7 +240,7 @@ public final class Node {
    */
   private Future<Void> deployHttp(int listenPort, int attemptsLeft) {
     HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(listenPort);
-    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, config.apiSettings(), metrics, health,
+    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, coordination, registers, config.apiSettings(), metrics, health,
         active, options, config.shutdown().grace());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(config.http().instances()))
         .map(id -> {
@@ -282,12 +316,17 @@ public final class Node {
               deploymentId == null ? null : () -> vertx.undeploy(deploymentId)))
           .transform(ignored -> step("closing the cache service and its store",
               caches == null ? null : () -> caches.close()))
+          .transform(ignored -> step("closing the coordination group's log",
+              coordinationDeployment == null ? null : () -> vertx.undeploy(coordinationDeployment)))
           .transform(ignored -> step("stopping the membership",
               membershipDeployment == null ? null : () -> vertx.undeploy(membershipDeployment)))
           .transform(ignored -> step("closing Vert.x", vertx == null ? null : () -> vertx.close()))
           .transform(ar -> {
             if (membershipMetrics != null) {
               membershipMetrics.close();
+            }
+            if (coordinationMetrics != null) {
+              coordinationMetrics.close();
             }
             if (metrics != null) {
               metrics.close();

@@ -18,7 +18,11 @@ public enum ProblemType {
   PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The body's media type is not one the operation takes"),
   INTERNAL_ERROR(500, "internal-error", "Internal error"),
-  STORE_UNAVAILABLE(503, "store-unavailable", "The backing store is unavailable");
+  STORE_UNAVAILABLE(503, "store-unavailable", "The backing store is unavailable"),
+  REGISTER_NOT_FOUND(404, "register-not-found", "No such register"),
+  COUNTER_OVERFLOW(409, "counter-overflow", "The counter would overflow"),
+  COORDINATION_UNAVAILABLE(503, "coordination-unavailable", "The coordination group has no reachable leader"),
+  OUTCOME_UNKNOWN(504, "outcome-unknown", "Whether the change was applied is unknown");
 
   /** Every problem type URI starts with this. */
   public static final String BASE_URI = "https://cairn.io/problems/";

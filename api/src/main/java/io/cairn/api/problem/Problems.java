@@ -1,6 +1,7 @@
 package io.cairn.api.problem;
 
 import io.cairn.cache.CacheFailure;
+import io.cairn.coordination.CoordinationException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -48,6 +49,9 @@ public final class Problems {
    * how long its breaker rests, so this is its default rest ({@code store.breaker-reset}).
    */
   static final String RETRY_AFTER_SECONDS = "5";
+
+  /** Seconds a client should wait when the coordination group has no leader: about an election. */
+  static final String COORDINATION_RETRY_AFTER_SECONDS = "1";
 
   /** Vert.x's validator names the parameter only in its message: "... of query parameter limit ...". */
   private static final Pattern PARAMETER = Pattern.compile("\\b(path|query|header|cookie) parameter (\\S+?)\\.?(?:\\s|$)");
@@ -103,6 +107,10 @@ public final class Problems {
     }
     if (failure instanceof CacheFailure) {
       return fromCache((CacheFailure) failure);
+    }
+    if (failure instanceof CoordinationException c) {
+      return new ApiProblem(c.kind() == CoordinationException.Kind.UNAVAILABLE
+          ? ProblemType.COORDINATION_UNAVAILABLE : ProblemType.OUTCOME_UNKNOWN, c.getMessage());
     }
     if (failure instanceof ValidatorException) {
       return fromValidation((ValidatorException) failure);
@@ -290,6 +298,8 @@ public final class Problems {
     }
     if (type == ProblemType.STORE_UNAVAILABLE) {
       response.headers().set(RETRY_AFTER, RETRY_AFTER_SECONDS);
+    } else if (type == ProblemType.COORDINATION_UNAVAILABLE || type == ProblemType.OUTCOME_UNKNOWN) {
+      response.headers().set(RETRY_AFTER, COORDINATION_RETRY_AFTER_SECONDS);
     }
     boolean close = awaitsContinue(rc);
     if (close) {

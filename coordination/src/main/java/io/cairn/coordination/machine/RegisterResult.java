@@ -14,13 +14,14 @@ import java.util.OptionalLong;
  *          3 CounterValue: i64 value, i64 version
  *          4 NotFound                      5 PreconditionFailed: u8 0|1, [i64 current version]
  *          6 Invalid: u32 length, UTF-8 reason
+ *          7 Overflow: i64 value, i64 delta
  * </pre>
  */
 public sealed interface RegisterResult {
   /** The first byte of every encoded result. */
   int FORMAT = 1;
 
-  enum Kind { WRITTEN, DELETED, COUNTER_VALUE, NOT_FOUND, PRECONDITION_FAILED, INVALID }
+  enum Kind { WRITTEN, DELETED, COUNTER_VALUE, NOT_FOUND, PRECONDITION_FAILED, INVALID, OVERFLOW }
 
   Kind kind();
 
@@ -47,6 +48,7 @@ public sealed interface RegisterResult {
         yield new PreconditionFailed(has == 1 ? OptionalLong.of(in.i64("current version")) : OptionalLong.empty());
       }
       case 6 -> new Invalid(in.string("reason"));
+      case 7 -> new Overflow(in.i64("value"), in.i64("delta"));
       default -> throw new IllegalArgumentException("unknown register result kind " + kind);
     };
     in.expectEnd("register result");
@@ -158,6 +160,22 @@ public sealed interface RegisterResult {
     @Override
     public byte[] encode() {
       return new ByteWriter(6 + reason.length()).u8(FORMAT).u8(6).string(reason).toByteArray();
+    }
+  }
+
+  /**
+   * Adding {@code delta} to the counter's {@code value} would not fit a signed 64-bit integer
+   * (HTTP 409); nothing changed.
+   */
+  record Overflow(long value, long delta) implements RegisterResult {
+    @Override
+    public Kind kind() {
+      return Kind.OVERFLOW;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(18).u8(FORMAT).u8(7).i64(value).i64(delta).toByteArray();
     }
   }
 

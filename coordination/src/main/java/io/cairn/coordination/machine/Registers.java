@@ -8,6 +8,7 @@ import io.cairn.coordination.machine.RegisterResult.CounterValue;
 import io.cairn.coordination.machine.RegisterResult.Deleted;
 import io.cairn.coordination.machine.RegisterResult.Invalid;
 import io.cairn.coordination.machine.RegisterResult.NotFound;
+import io.cairn.coordination.machine.RegisterResult.Overflow;
 import io.cairn.coordination.machine.RegisterResult.PreconditionFailed;
 import io.cairn.coordination.machine.RegisterResult.Written;
 import java.util.Map;
@@ -149,7 +150,7 @@ public final class Registers implements StateMachine {
     try {
       after = Math.addExact(before, a.delta());
     } catch (ArithmeticException e) {
-      return new Invalid("counter overflow: " + before + " + " + a.delta() + " does not fit a signed 64-bit integer");
+      return new Overflow(before, a.delta());
     }
     counters.put(a.counter(), new Count(after, index));
     lastVersion = index;

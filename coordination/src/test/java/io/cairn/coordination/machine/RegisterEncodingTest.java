@@ -30,7 +30,8 @@ class RegisterEncodingTest {
       new RegisterResult.NotFound(),
       new RegisterResult.PreconditionFailed(OptionalLong.empty()),
       new RegisterResult.PreconditionFailed(OptionalLong.of(4)),
-      new RegisterResult.Invalid("a name is 1 to 256 bytes of UTF-8, not 0"));
+      new RegisterResult.Invalid("a name is 1 to 256 bytes of UTF-8, not 0"),
+      new RegisterResult.Overflow(Long.MAX_VALUE, 1));
 
   @Test
   void everyCommandRoundTrips() {
@@ -81,7 +82,7 @@ class RegisterEncodingTest {
     assertThatThrownBy(() -> RegisterCommand.decode(new byte[] {2, 1})).hasMessageContaining("format");
     assertThatThrownBy(() -> RegisterCommand.decode(new byte[] {1, 4})).hasMessageContaining("kind");
     assertThatThrownBy(() -> RegisterResult.decode(new byte[] {2, 4})).hasMessageContaining("format");
-    assertThatThrownBy(() -> RegisterResult.decode(new byte[] {1, 7})).hasMessageContaining("kind");
+    assertThatThrownBy(() -> RegisterResult.decode(new byte[] {1, 8})).hasMessageContaining("kind");
     assertThatThrownBy(() -> RegisterResult.decode(new byte[] {1, 5, 2})).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RegisterResult.decode(new byte[] {1, 1, 0, 0, 0, 0, 0, 0, 0, 0}))
         .isInstanceOf(IllegalArgumentException.class); // version 0

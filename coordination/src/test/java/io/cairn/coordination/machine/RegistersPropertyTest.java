@@ -10,6 +10,7 @@ import io.cairn.coordination.machine.RegisterResult.CounterValue;
 import io.cairn.coordination.machine.RegisterResult.Deleted;
 import io.cairn.coordination.machine.RegisterResult.Invalid;
 import io.cairn.coordination.machine.RegisterResult.NotFound;
+import io.cairn.coordination.machine.RegisterResult.Overflow;
 import io.cairn.coordination.machine.RegisterResult.PreconditionFailed;
 import io.cairn.coordination.machine.RegisterResult.Written;
 import java.util.Arrays;
@@ -206,7 +207,7 @@ class RegistersPropertyTest {
       long[] cur = counters.getOrDefault(a.counter(), new long[] {0, 0});
       java.math.BigInteger sum = java.math.BigInteger.valueOf(cur[0]).add(java.math.BigInteger.valueOf(a.delta()));
       if (sum.bitLength() > 63) {
-        return new Invalid("counter overflow: " + cur[0] + " + " + a.delta() + " does not fit a signed 64-bit integer");
+        return new Overflow(cur[0], a.delta());
       }
       counters.put(a.counter(), new long[] {sum.longValue(), index});
       return new CounterValue(sum.longValue(), index);

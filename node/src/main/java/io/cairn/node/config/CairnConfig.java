@@ -2,6 +2,7 @@ package io.cairn.node.config;
 
 import io.cairn.api.ApiSettings;
 import io.cairn.cache.CacheSettings;
+import io.cairn.coordination.CoordinationSettings;
 import io.cairn.membership.swim.SwimSettings;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +19,7 @@ public record CairnConfig(
     HttpSettings http,
     ClusterSettings cluster,
     SwimSettings membership,
+    CoordinationSettings coordination,
     DataSettings data,
     StoreSettings store,
     LimitsSettings limits,
@@ -30,6 +32,7 @@ public record CairnConfig(
     Objects.requireNonNull(http, "http");
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(membership, "membership");
+    Objects.requireNonNull(coordination, "coordination");
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(limits, "limits");

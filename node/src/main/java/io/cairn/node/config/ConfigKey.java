@@ -47,6 +47,17 @@ public record ConfigKey(String name, String defaultText, String meaning) {
       new ConfigKey("membership.phi-window", "100", "inter-arrival times the detector remembers; larger: steadier, slower to adapt"),
       new ConfigKey("membership.phi-min-std-dev", "100ms", "smallest standard deviation assumed; larger: tolerates more jitter, detects later"),
       new ConfigKey("membership.phi-acceptable-pause", "0s", "silence added to the mean; larger: survives GC pauses, detects later by as much"),
+      new ConfigKey("cp.voters", "1", "voters of the coordination group (Raft): 1, 3 or 5; a majority must be up to write"),
+      new ConfigKey("cp.initial-voters", "none: the cp.voters members with the lowest ids", "comma list of the node ids that form the group"),
+      new ConfigKey("cp.bootstrap-settle", "2s", "how long membership must be stable before the voters are picked by id"),
+      new ConfigKey("cp.request-timeout", "5s", "how long a coordination request waits for a leader and its commit (then 503)"),
+      new ConfigKey("cp.snapshot-entries", "10000", "applied log entries kept before the state is snapshotted and the log compacted"),
+      new ConfigKey("cp.raft.election-timeout-min", "500ms", "silence after which a follower seeks election; lower: faster failover, more needless elections"),
+      new ConfigKey("cp.raft.election-timeout-max", "1s", "upper end of the random election timeout; wider: fewer split votes"),
+      new ConfigKey("cp.raft.heartbeat-interval", "50ms", "how often the leader heartbeats; well under election-timeout-min"),
+      new ConfigKey("cp.raft.max-inflight", "64", "AppendEntries in flight to one follower; higher: more throughput, more memory"),
+      new ConfigKey("cp.raft.max-entries-per-message", "256", "most log entries in one AppendEntries"),
+      new ConfigKey("cp.raft.max-bytes-per-message", "1MiB", "most command bytes in one AppendEntries"),
       new ConfigKey("data.dir", "./data", "cache definitions and the embedded store live here"),
       new ConfigKey("store.url", "none: embedded SQLite <data.dir>/store.db", "jdbc:sqlite:... or jdbc:postgresql:... URL of the backing store"),
       new ConfigKey("store.user", "none", "database user"),
@@ -65,7 +76,7 @@ public record ConfigKey(String name, String defaultText, String meaning) {
 
   /** The sections of the YAML file: the part of a key before its first dot. */
   public static final List<String> SECTIONS =
-      List.of("node", "http", "cluster", "membership", "data", "store", "limits", "shutdown", "log");
+      List.of("node", "http", "cluster", "membership", "cp", "cp.raft", "data", "store", "limits", "shutdown", "log");
 
   static final Map<String, ConfigKey> BY_NAME =
       ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.cairn.coordination.CoordinationSettings;
+import io.cairn.coordination.raft.RaftSettings;
 import io.cairn.membership.Address;
+import io.cairn.membership.NodeId;
 import io.cairn.membership.phi.PhiSettings;
 import io.cairn.membership.swim.SwimSettings;
 import java.io.IOException;
@@ -217,7 +220,8 @@ public final class ConfigLoader {
         String hint = Suggest.didYouMean(key, known);
         if (hint.isEmpty()) {
           hint = prefix.isEmpty()
-              ? "; the file takes " + String.join(", ", ConfigKey.SECTIONS) + " and caches"
+              ? "; the file takes " + String.join(", ", ConfigKey.SECTIONS.stream().filter(x -> !x.contains(".")).toList())
+                  + " and caches"
               : "; " + prefix + " takes " + ConfigKey.keysOf(prefix);
         }
         throw new ConfigException(key, "unknown key" + hint, file);
@@ -273,7 +277,9 @@ public final class ConfigLoader {
         r.value("shutdown.grace", ShutdownSettings.DEFAULT_GRACE, Values::duration)));
     LogSettings log = r.section(() -> new LogSettings(r.text("log.level", "INFO")));
     List<CacheDefinition> caches = r.section(() -> caches(raw.get("caches")));
-    return r.section(() -> new CairnConfig(node, http, cluster, membership, data, store, limits, shutdown, log, caches));
+    CoordinationSettings coordination = r.section(() -> coordination(r, data.dir()));
+    return r.section(() -> new CairnConfig(node, http, cluster, membership, coordination, data, store, limits, shutdown,
+        log, caches));
   }
 
   /**
@@ -319,6 +325,54 @@ public final class ConfigLoader {
           ? "membership." + message.substring(0, space) : "membership";
       throw new ConfigException(key, key.equals("membership") ? message : message.substring(space + 1));
     }
+  }
+
+  /**
+   * The coordination group's settings; its log lives in {@code <data.dir>/raft}. Every key is
+   * checked here, so that a mistake names its key.
+   */
+  private static CoordinationSettings coordination(Reader r, Path dataDir) {
+    int voters = r.integer("cp.voters", CoordinationSettings.DEFAULT_VOTERS, 1, 5);
+    Check.that(voters == 1 || voters == 3 || voters == 5, "cp.voters",
+        "must be 1, 3 or 5 (a group of 2 or 4 survives no more failures than one of 1 or 3), got " + voters);
+    List<NodeId> initial = new ArrayList<>();
+    for (String id : list(r.optional("cp.initial-voters"))) {
+      Check.that(NodeId.isValid(id), "cp.initial-voters",
+          "'" + id + "' is not a node id (1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit)");
+      Check.that(!initial.contains(NodeId.of(id)), "cp.initial-voters", "names " + id + " twice");
+      initial.add(NodeId.of(id));
+    }
+    Check.that(initial.isEmpty() || initial.size() == voters, "cp.initial-voters",
+        "must name cp.voters (" + voters + ") node ids, not " + initial.size());
+    Duration settle = r.value("cp.bootstrap-settle", CoordinationSettings.DEFAULT_BOOTSTRAP_SETTLE, Values::duration);
+    Check.that(!settle.isNegative(), "cp.bootstrap-settle", "must not be negative");
+    Duration requestTimeout = r.duration("cp.request-timeout", CoordinationSettings.DEFAULT_REQUEST_TIMEOUT);
+    long snapshotEntries = r.integer("cp.snapshot-entries", (int) CoordinationSettings.DEFAULT_SNAPSHOT_ENTRIES, 1,
+        Integer.MAX_VALUE);
+    RaftSettings d = RaftSettings.LAN;
+    Duration min = r.duration("cp.raft.election-timeout-min", d.electionTimeoutMin());
+    Duration max = r.duration("cp.raft.election-timeout-max", d.electionTimeoutMax());
+    Duration heartbeat = r.duration("cp.raft.heartbeat-interval", d.heartbeatInterval());
+    Check.that(max.compareTo(min) > 0, "cp.raft.election-timeout-max", "must be longer than cp.raft.election-timeout-min ("
+        + Values.formatDuration(min) + "), got " + Values.formatDuration(max));
+    Check.that(heartbeat.compareTo(min) < 0, "cp.raft.heartbeat-interval", "must be shorter than "
+        + "cp.raft.election-timeout-min (" + Values.formatDuration(min) + "), got " + Values.formatDuration(heartbeat));
+    int inflight = r.integer("cp.raft.max-inflight", d.maxInflight(), 1, 10_000);
+    int entries = r.integer("cp.raft.max-entries-per-message", d.maxEntriesPerMessage(), 1, 100_000);
+    long bytes = r.value("cp.raft.max-bytes-per-message", (long) d.maxBytesPerMessage(), Values::size);
+    Check.that(bytes >= 1 && bytes <= 64L << 20, "cp.raft.max-bytes-per-message", "must be between 1 and 64MiB");
+    RaftSettings raft;
+    try {
+      raft = new RaftSettings(min, max, heartbeat, inflight, entries, (int) bytes);
+    } catch (IllegalArgumentException e) {
+      // RaftSettings names the key first: "cp.raft.heartbeat-interval: must be shorter ..."
+      String message = e.getMessage() == null ? "cp.raft: invalid" : e.getMessage();
+      int colon = message.indexOf(": ");
+      throw colon > 0 ? new ConfigException(message.substring(0, colon), message.substring(colon + 2))
+          : new ConfigException("cp.raft", message);
+    }
+    return new CoordinationSettings(dataDir.resolve("raft"), voters, initial, settle, requestTimeout, snapshotEntries,
+        raft);
   }
 
   /** A comma-separated list, blanks dropped: {@code "a, b,,c"} is [a, b, c]; null is empty. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.cache.CacheSpec;
 import io.cairn.membership.Address;
+import io.cairn.membership.NodeId;
 import io.cairn.membership.swim.SwimSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -194,6 +195,19 @@ class ConfigLoaderTest {
         key("membership.phi-window", "1000", c -> c.membership().phi().windowSize(), 1000),
         key("membership.phi-min-std-dev", "250ms", c -> c.membership().phi().minStdDev(), Duration.ofMillis(250)),
         key("membership.phi-acceptable-pause", "3s", c -> c.membership().phi().acceptablePause(), Duration.ofSeconds(3)),
+        key("cp.voters", "3", c -> c.coordination().voters(), 3),
+        key("cp.initial-voters", "cairn-0", c -> c.coordination().initialVoters(), List.of(NodeId.of("cairn-0"))),
+        key("cp.bootstrap-settle", "0s", c -> c.coordination().bootstrapSettle(), Duration.ZERO),
+        key("cp.request-timeout", "750ms", c -> c.coordination().requestTimeout(), Duration.ofMillis(750)),
+        key("cp.snapshot-entries", "500", c -> c.coordination().snapshotEntries(), 500L),
+        key("cp.raft.election-timeout-min", "300ms", c -> c.coordination().raft().electionTimeoutMin(),
+            Duration.ofMillis(300)),
+        key("cp.raft.election-timeout-max", "3s", c -> c.coordination().raft().electionTimeoutMax(), Duration.ofSeconds(3)),
+        key("cp.raft.heartbeat-interval", "100ms", c -> c.coordination().raft().heartbeatInterval(),
+            Duration.ofMillis(100)),
+        key("cp.raft.max-inflight", "8", c -> c.coordination().raft().maxInflight(), 8),
+        key("cp.raft.max-entries-per-message", "32", c -> c.coordination().raft().maxEntriesPerMessage(), 32),
+        key("cp.raft.max-bytes-per-message", "64KiB", c -> c.coordination().raft().maxBytesPerMessage(), 65536),
         key("http.host", "0.0.0.0", c -> c.http().host(), "0.0.0.0"),
         key("http.port", "0", c -> c.http().port(), 0),
         key("http.instances", "3", c -> c.http().instances(), 3),
@@ -279,6 +293,17 @@ class ConfigLoaderTest {
       "membership.phi-window | 1 | membership.phi-window: must be an integer from 2 to 100000, got \"1\"",
       "membership.phi-min-std-dev | 0ms | membership.phi-min-std-dev: must be longer than 0, got 0s",
       "membership.phi-acceptable-pause | PT-2S | membership.phi-acceptable-pause: must not be negative, got PT-2S",
+      "cp.voters | 2 | cp.voters: must be 1, 3 or 5 (a group of 2 or 4 survives no more failures than one of 1 or 3), got 2",
+      "cp.voters | 7 | cp.voters: must be an integer from 1 to 5, got \"7\"",
+      "cp.initial-voters | `a,b` | cp.initial-voters: must name cp.voters (1) node ids, not 2",
+      "cp.initial-voters | `a,-b` | cp.initial-voters: '-b' is not a node id (1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit)",
+      "cp.bootstrap-settle | PT-1S | cp.bootstrap-settle: must not be negative",
+      "cp.request-timeout | 0s | cp.request-timeout: must be longer than 0, got 0s",
+      "cp.snapshot-entries | 0 | cp.snapshot-entries: must be an integer from 1 to 2147483647, got \"0\"",
+      "cp.raft.heartbeat-interval | 500ms | cp.raft.heartbeat-interval: must be shorter than cp.raft.election-timeout-min (500ms), got 500ms",
+      "cp.raft.election-timeout-max | 400ms | cp.raft.election-timeout-max: must be longer than cp.raft.election-timeout-min (500ms), got 400ms",
+      "cp.raft.max-inflight | 0 | cp.raft.max-inflight: must be an integer from 1 to 10000, got \"0\"",
+      "cp.raft.max-bytes-per-message | 1GiB | cp.raft.max-bytes-per-message: must be between 1 and 64MiB",
       "http.host | `` | http.host: must not be empty",
       "http.host | `a b` | http.host: must be a host name or an IP address, got \"a b\"",
       "http.port | 70x0 | http.port: must be an integer from 0 to 65535, got \"70x0\"",
@@ -381,7 +406,7 @@ class ConfigLoaderTest {
         .isEqualTo("http.prot: unknown key, did you mean http.port? (from " + f + ")");
     Path g = file("raft:\n  port: 7071\n");
     assertThat(error("--config", g.toString())).isEqualTo("raft: unknown key; the file takes node, http, cluster, "
-        + "membership, data, store, limits, shutdown, log and caches (from " + g + ")");
+        + "membership, cp, data, store, limits, shutdown, log and caches (from " + g + ")");
     Path h = file("store:\n  pool: 7\n");
     assertThat(error("--config", h.toString())).isEqualTo("store.pool: unknown key; store takes store.url, store.user, "
         + "store.password, store.pool-size, store.timeout, store.breaker-failures, store.breaker-reset, store.sweep-interval (from " + h + ")");

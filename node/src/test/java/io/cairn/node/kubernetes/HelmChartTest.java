@@ -208,6 +208,30 @@ class HelmChartTest {
   }
 
   @Test
+  void theFirstPodsFormTheCoordinationGroup() {
+    Chart.Rendered three = Chart.template();
+    assertThat(three.envValue("CAIRN_CP_VOTERS")).isEqualTo("3");
+    assertThat(three.envValue("CAIRN_CP_INITIAL_VOTERS")).isEqualTo(FULLNAME + "-0," + FULLNAME + "-1," + FULLNAME + "-2");
+    Chart.Rendered one = Chart.template(Map.of("replicaCount", 1));
+    assertThat(one.envValue("CAIRN_CP_VOTERS")).isEqualTo("1");
+    assertThat(one.envValue("CAIRN_CP_INITIAL_VOTERS")).isEqualTo(FULLNAME + "-0");
+    Chart.Rendered five = Chart.template(Map.of("replicaCount", 5, "config.cp.voters", 5));
+    assertThat(five.envValue("CAIRN_CP_VOTERS")).isEqualTo("5");
+    assertThat(five.envValue("CAIRN_CP_INITIAL_VOTERS")).endsWith(FULLNAME + "-4");
+    Chart.Rendered named = Chart.template(Map.of("replicaCount", 5, "config.cp.initial-voters", "a,b,c"));
+    assertThat(named.envValue("CAIRN_CP_INITIAL_VOTERS")).isEqualTo("a,b,c");
+    assertThat(named.env().keySet().stream().filter(k -> k.equals("CAIRN_CP_INITIAL_VOTERS"))).hasSize(1);
+  }
+
+  @Test
+  void moreVotersThanMembersIsRefused() {
+    assertThatThrownBy(() -> Chart.template(Map.of("replicaCount", 3, "config.cp.voters", 5)))
+        .hasMessageContaining("config.cp.voters 5 is more than replicaCount 3");
+    assertThatThrownBy(() -> Chart.template(Map.of("config.cp.voters", 2)))
+        .hasMessageContaining("values don't meet the specifications of the schema");
+  }
+
+  @Test
   void aBudgetThatCouldBreakTheMajorityIsRefused() {
     assertThatThrownBy(() -> Chart.template(Map.of("replicaCount", 3, "podDisruptionBudget.maxUnavailable", 2)))
         .hasMessageContaining("podDisruptionBudget.maxUnavailable 2")
@@ -388,6 +412,9 @@ class HelmChartTest {
         Map.of("config.membership.phi-threshold", "-1"),
         Map.of("config.membership.monitored-peers", 0),
         Map.of("config.membership.gosip-fanout", 3),            // a typo
+        Map.of("config.cp.initial-voters", "a, b"),
+        Map.of("config.cp.raft.election-timeout-min", "soon"),
+        Map.of("config.cp.raft.max-inflight", 0),
         Map.<String, Object>of("extraEnv[0].name", "CAIRN_HTTP_PORT", "extraEnv[0].value", "1"))) {
       assertThatThrownBy(() -> Chart.template(bad)).as("%s", bad)
           .hasMessageContaining("values don't meet the specifications of the schema");

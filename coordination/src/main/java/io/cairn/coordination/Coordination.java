@@ -1,0 +1,467 @@
+package io.cairn.coordination;
+
+import io.cairn.coordination.CoordinationException.Kind;
+import io.cairn.coordination.Forwarding.Reply;
+import io.cairn.coordination.machine.StateMachine;
+import io.cairn.coordination.raft.DurableState;
+import io.cairn.coordination.raft.HardState;
+import io.cairn.coordination.raft.LogEntry;
+import io.cairn.coordination.raft.RaftCore;
+import io.cairn.coordination.raft.RaftEvent;
+import io.cairn.coordination.raft.Submission;
+import io.cairn.coordination.raft.log.GroupCommitter;
+import io.cairn.coordination.raft.log.WalLogStore;
+import io.cairn.coordination.shell.CommandLostException;
+import io.cairn.coordination.shell.NotLeaderException;
+import io.cairn.coordination.shell.RaftListener;
+import io.cairn.coordination.shell.RaftShell;
+import io.cairn.membership.Address;
+import io.cairn.membership.Member;
+import io.cairn.membership.MemberStatus;
+import io.cairn.membership.Membership;
+import io.cairn.membership.NodeId;
+import io.cairn.membership.transport.Channel;
+import io.cairn.membership.transport.Inbound;
+import io.cairn.membership.transport.Transport;
+import io.cairn.membership.transport.TransportException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's part in the coordination group, and the door to it: any node takes any
+ * coordination request and gets it to the Raft leader.
+ *
+ * <p><b>Voters and non-voters.</b> A node whose write-ahead log holds a group's state restarts as
+ * the voter it was (its identity is its node id; its address may have changed). A node with an
+ * empty log waits for the voter set to be decided ({@link CoordinationSettings#initialVoters()}, or
+ * the {@code cp.voters} members with the lowest node ids once that many have joined and the
+ * membership has been stable for {@code cp.bootstrap-settle}); it then asks every live member
+ * whether a group already exists. If one does with other voters, it stays a non-voter. Otherwise,
+ * if it is one of the voters it writes the same first log entry as every other voter (the voter
+ * set, at index 1 in term 1) and starts Raft; every other node is a non-voter that forwards.
+ *
+ * <p><b>Requests.</b> {@link #command} and {@link #query} go to the node believed to lead (a
+ * voter's own Raft state, or the last redirect), over the cluster transport, and follow redirects
+ * until {@code cp.request-timeout}. A command is sent to a leader at most once: when its answer is
+ * lost the caller learns that the outcome is unknown, never a guess; a query is retried freely.
+ */
+public final class Coordination extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(Coordination.class);
+  private static final long BOOTSTRAP_CHECK_MILLIS = 200;
+  private static final long RETRY_MILLIS = 25;
+  static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+  private final CoordinationSettings settings;
+  private final Membership membership;
+  private final Transport transport;
+  private final StateMachine machine;
+  private final Function<byte[], byte[]> queries;
+  private final RaftListener listener;
+  private final NodeId self;
+
+  private ExecutorService walExecutor;
+  private WalLogStore store;
+  private GroupCommitter committer;
+  private volatile RaftShell shell;
+  private volatile String role = "BOOTSTRAPPING";
+  private volatile List<NodeId> voters = List.of();
+  private volatile NodeId leaderHint;
+  private long bootstrapTimer = -1;
+  private List<NodeId> settlingView = List.of();
+  private long settlingSince;
+  private boolean checkingGroup;
+  private int nextTarget;
+
+  /**
+   * @param machine the replicated state machine; every command is applied to it
+   * @param queries answers a query against {@code machine}'s applied state (run on this verticle's
+   *     context after a read barrier)
+   */
+  public Coordination(CoordinationSettings settings, Membership membership, Transport transport, StateMachine machine,
+      Function<byte[], byte[]> queries, RaftListener listener) {
+    this.settings = settings;
+    this.membership = membership;
+    this.transport = transport;
+    this.machine = machine;
+    this.queries = queries;
+    this.listener = listener;
+    this.self = membership.local().id();
+  }
+
+  @Override
+  public Future<?> start() {
+    walExecutor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "cairn-wal");
+      t.setDaemon(true);
+      return t;
+    });
+    transport.onMessage(Channel.RAFT, in -> {
+      RaftShell s = shell;
+      if (s != null) {
+        s.receive(in);
+      }
+    });
+    transport.onRequest(Channel.RAFT, this::onRequest);
+    return vertx.executeBlocking(() -> {
+      Files.createDirectories(settings.dir());
+      store = WalLogStore.open(settings.dir());
+      return store.load();
+    }, false).map(restored -> {
+      committer = new GroupCommitter(store, walExecutor);
+      if (hasGroup(restored)) {
+        startVoter(restored);
+      } else {
+        bootstrapTimer = vertx.setPeriodic(1, BOOTSTRAP_CHECK_MILLIS, id -> tryBootstrap());
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (bootstrapTimer >= 0) {
+      vertx.cancelTimer(bootstrapTimer);
+    }
+    RaftShell s = shell;
+    Future<Void> closed = s == null ? Future.succeededFuture() : s.close();
+    return closed.eventually(() -> vertx.executeBlocking(() -> {
+      if (committer != null) {
+        committer.close();
+      }
+      walExecutor.shutdown();
+      walExecutor.awaitTermination(10, TimeUnit.SECONDS);
+      if (store != null) {
+        store.close();
+      }
+      return null;
+    }, false));
+  }
+
+  // ------------------------------------------------------------------------------ requests
+
+  /**
+   * Commits {@code command} through the leader and completes with the state machine's result.
+   * Fails with {@link CoordinationException}: UNAVAILABLE when no leader took it, OUTCOME_UNKNOWN
+   * when one may have.
+   */
+  public Future<byte[]> command(byte[] command) {
+    return route(Forwarding.COMMAND, command);
+  }
+
+  /** Answers {@code query} linearizably: at the leader, after a ReadIndex barrier. */
+  public Future<byte[]> query(byte[] query) {
+    return route(Forwarding.QUERY, query);
+  }
+
+  /** This node's view of the group. */
+  public Future<RaftStatus> status() {
+    RaftShell s = shell;
+    if (s == null) {
+      return Future.succeededFuture(new RaftStatus(self, role, 0, Optional.ofNullable(leaderHint), 0, 0, 0, 0, voters,
+          List.of()));
+    }
+    return s.inspect(core -> new RaftStatus(self, core.role().name(), core.term(), core.leader(), core.commitIndex(),
+        core.appliedIndex(), core.lastIndex(), 0, core.voters(), List.of()));
+  }
+
+  private Future<byte[]> route(byte kind, byte[] body) {
+    Promise<byte[]> result = Promise.promise();
+    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+    context.runOnContext(v -> attempt(kind, body, deadline, result));
+    return result.future();
+  }
+
+  private void attempt(byte kind, byte[] body, long deadline, Promise<byte[]> result) {
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0) {
+      result.fail(new CoordinationException(Kind.UNAVAILABLE,
+          "no leader of the coordination group could be reached within " + settings.requestTimeout().toMillis()
+              + " ms (the group may be electing one, or this node is cut off from its majority)", RETRY_AFTER));
+      return;
+    }
+    NodeId target = target();
+    if (target == null) {
+      retryLater(kind, body, deadline, result);
+      return;
+    }
+    Future<Reply> reply;
+    if (target.equals(self)) {
+      reply = serve(kind, body).timeout(remaining, TimeUnit.NANOSECONDS);
+    } else {
+      Optional<Address> address = address(target);
+      if (address.isEmpty()) {
+        forget(target);
+        retryLater(kind, body, deadline, result);
+        return;
+      }
+      reply = transport.request(address.get(), Channel.RAFT, Forwarding.request(kind, body),
+              Duration.ofNanos(remaining))
+          .map(Forwarding::decodeReply);
+    }
+    reply.onComplete(ar -> {
+      if (ar.failed()) {
+        Throwable e = ar.cause();
+        boolean neverSent = e instanceof TransportException te && te.reason() == TransportException.Reason.OVERLOADED;
+        if (kind == Forwarding.COMMAND && !neverSent) {
+          result.fail(new CoordinationException(Kind.OUTCOME_UNKNOWN, "the leader " + target
+              + " took the request but its answer was lost (" + e.getMessage() + "): it may or may not have"
+              + " been applied", RETRY_AFTER));
+          return;
+        }
+        forget(target);
+        retryLater(kind, body, deadline, result);
+        return;
+      }
+      Reply r = ar.result();
+      switch (r.status()) {
+        case Forwarding.OK -> result.complete(r.body());
+        case Forwarding.REDIRECT -> {
+          if (r.leader().isPresent() && !r.leader().get().equals(target)) {
+            leaderHint = r.leader().get();
+            attempt(kind, body, deadline, result);
+          } else {
+            forget(target);
+            retryLater(kind, body, deadline, result);
+          }
+        }
+        case Forwarding.RETRY -> retryLater(kind, body, deadline, result);
+        default -> result.fail(new IllegalStateException(Forwarding.message(r)));
+      }
+    });
+  }
+
+  private void retryLater(byte kind, byte[] body, long deadline, Promise<byte[]> result) {
+    long wait = Math.max(1, Math.min(RETRY_MILLIS, (deadline - System.nanoTime()) / 1_000_000));
+    vertx.setTimer(wait, id -> attempt(kind, body, deadline, result));
+  }
+
+  /** Whom to send a request to: the known leader, else a voter in turn, else nobody yet. */
+  private NodeId target() {
+    NodeId hint = leaderHint;
+    if (hint != null) {
+      return hint;
+    }
+    if (shell != null) {
+      return null; // a voter learns the new leader from Raft itself
+    }
+    List<NodeId> candidates = new ArrayList<>(voters);
+    membership.members().stream().filter(m -> m.status() == MemberStatus.ALIVE).map(Member::id)
+        .filter(id -> !id.equals(self) && !candidates.contains(id)).forEach(candidates::add);
+    if (candidates.isEmpty()) {
+      return null;
+    }
+    return candidates.get(Math.floorMod(nextTarget++, candidates.size()));
+  }
+
+  private void forget(NodeId target) {
+    if (target.equals(leaderHint)) {
+      leaderHint = null;
+    }
+  }
+
+  private Optional<Address> address(NodeId id) {
+    return membership.member(id)
+        .filter(m -> m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECT)
+        .map(m -> m.metadata().clusterAddress());
+  }
+
+  /** A request another node forwarded here. */
+  private Future<Buffer> onRequest(Inbound in) {
+    Forwarding.Request req;
+    try {
+      req = Forwarding.decodeRequest(in.payload());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    Promise<Reply> reply = Promise.promise();
+    context.runOnContext(v -> serve(req.kind(), req.body()).onComplete(reply));
+    return reply.future().map(Forwarding::encode);
+  }
+
+  /** Serves a request here: at the leader, or a redirect. Runs on this verticle's context. */
+  private Future<Reply> serve(byte kind, byte[] body) {
+    RaftShell s = shell;
+    if (kind == Forwarding.STATUS) {
+      return Future.succeededFuture(Reply.group(s != null, voters, Optional.ofNullable(leaderHint)));
+    }
+    if (s == null) {
+      return Future.succeededFuture(Reply.redirect(Optional.ofNullable(leaderHint)));
+    }
+    Future<byte[]> done = kind == Forwarding.COMMAND ? s.propose(body) : s.read(() -> queries.apply(body));
+    return done.map(Reply::ok).recover(e -> {
+      if (e instanceof NotLeaderException nle) {
+        return Future.succeededFuture(nle.reason() == Submission.Reason.LEADER_NOT_READY
+            ? Reply.retry() : Reply.redirect(nle.leader()));
+      }
+      if (e instanceof CommandLostException) {
+        return Future.succeededFuture(Reply.retry());
+      }
+      return Future.succeededFuture(Reply.failed(String.valueOf(e.getMessage())));
+    });
+  }
+
+  // ----------------------------------------------------------------------------- bootstrap
+
+  private static boolean hasGroup(DurableState s) {
+    return s.snapshot().isPresent() || !s.log().isEmpty() || s.hardState().term() > 0;
+  }
+
+  /** The voter set of a restored state: the last CONFIG entry of the log, else the snapshot's. */
+  private static List<NodeId> votersOf(DurableState s) {
+    for (int i = s.log().size() - 1; i >= 0; i--) {
+      LogEntry e = s.log().get(i);
+      if (e.type() == LogEntry.Type.CONFIG) {
+        return e.voters();
+      }
+    }
+    return s.snapshot().map(snap -> snap.voters())
+        .orElseThrow(() -> new IllegalStateException("the restored Raft log has no voter set"));
+  }
+
+  private void tryBootstrap() {
+    if (shell != null || checkingGroup) {
+      return;
+    }
+    Optional<List<NodeId>> decided = decideVoters();
+    if (decided.isEmpty()) {
+      return;
+    }
+    List<NodeId> chosen = decided.get();
+    checkingGroup = true;
+    askForExistingGroup().onComplete(ar -> {
+      checkingGroup = false;
+      if (ar.failed() || shell != null || bootstrapTimer < 0) {
+        return; // some member did not answer: ask again on the next check
+      }
+      vertx.cancelTimer(bootstrapTimer);
+      bootstrapTimer = -1;
+      Optional<List<NodeId>> existing = ar.result();
+      if (existing.isPresent() && !existing.get().equals(chosen)) {
+        voters = existing.get();
+        role = "NON_VOTER";
+        log.atInfo().setMessage("coordination: a group with voters {} exists; this node forwards to it")
+            .addArgument(voters).log();
+        return;
+      }
+      voters = chosen;
+      if (!chosen.contains(self)) {
+        role = "NON_VOTER";
+        log.atInfo().setMessage("coordination: the voters are {}; this node forwards to them").addArgument(chosen).log();
+        return;
+      }
+      DurableState first = new DurableState(new HardState(1, Optional.empty(), 0),
+          List.of(LogEntry.config(1, 1, chosen)));
+      committer.submit(Optional.of(first.hardState()), first.log())
+          .whenComplete((v, err) -> context.runOnContext(x -> {
+            if (err != null) {
+              log.error("coordination: cannot write the first Raft entry", err);
+              return;
+            }
+            log.atInfo().setMessage("coordination: formed the group with voters {}").addArgument(chosen).log();
+            startVoter(first);
+          }));
+    });
+  }
+
+  /** The voter set, once it can be decided. */
+  private Optional<List<NodeId>> decideVoters() {
+    if (!settings.initialVoters().isEmpty()) {
+      return Optional.of(settings.initialVoters());
+    }
+    if (!membership.joined()) {
+      return Optional.empty();
+    }
+    List<NodeId> alive = membership.members().stream().filter(m -> m.status() == MemberStatus.ALIVE)
+        .map(Member::id).sorted().toList();
+    long now = System.nanoTime();
+    if (!alive.equals(settlingView)) {
+      settlingView = alive;
+      settlingSince = now;
+    }
+    if (alive.size() < settings.voters()) {
+      return Optional.empty();
+    }
+    boolean alone = alive.size() == 1;
+    if (!alone && now - settlingSince < settings.bootstrapSettle().toNanos()) {
+      return Optional.empty();
+    }
+    return Optional.of(alive.subList(0, settings.voters()));
+  }
+
+  /**
+   * Asks every other live member whether it belongs to a group; completes with the voters of one
+   * that does, empty when none does, and fails when some member did not answer.
+   */
+  private Future<Optional<List<NodeId>>> askForExistingGroup() {
+    List<Future<Reply>> answers = new ArrayList<>();
+    for (Member m : membership.members()) {
+      if (m.status() == MemberStatus.ALIVE && !m.id().equals(self)) {
+        answers.add(transport.request(m.metadata().clusterAddress(), Channel.RAFT,
+            Forwarding.request(Forwarding.STATUS, new byte[0]), Duration.ofSeconds(1)).map(Forwarding::decodeReply));
+      }
+    }
+    return Future.all(answers).map(all -> {
+      for (int i = 0; i < all.size(); i++) {
+        Reply r = all.resultAt(i);
+        if (r.status() == Forwarding.GROUP && r.hasGroup()) {
+          return Optional.of(r.voters());
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  private void startVoter(DurableState restored) {
+    List<NodeId> restoredVoters = votersOf(restored);
+    RaftCore core = new RaftCore(self, restoredVoters, settings.raft(), restored, new SplittableRandom());
+    voters = restoredVoters;
+    role = "FOLLOWER";
+    RaftListener tracking = new RaftListener() {
+      @Override
+      public void written(int entries, long nanos) {
+        listener.written(entries, nanos);
+      }
+
+      @Override
+      public void committed(long nanos) {
+        listener.committed(nanos);
+      }
+
+      @Override
+      public void snapshot(boolean installed, int bytes) {
+        listener.snapshot(installed, bytes);
+      }
+
+      @Override
+      public void state(long term, boolean leader, long commitIndex, long appliedIndex, long firstIndex,
+          long lastIndex) {
+        listener.state(term, leader, commitIndex, appliedIndex, firstIndex, lastIndex);
+      }
+
+      @Override
+      public void event(RaftEvent e) {
+        if (e instanceof RaftEvent.RoleChanged rc) {
+          role = rc.to().name();
+          leaderHint = rc.leader().orElse(null);
+        }
+        listener.event(e);
+      }
+    };
+    shell = new RaftShell(vertx, context, core, machine, committer, transport, this::address, tracking);
+    shell.start();
+  }
+}

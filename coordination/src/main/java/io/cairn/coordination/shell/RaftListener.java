@@ -1,0 +1,23 @@
+package io.cairn.coordination.shell;
+
+import io.cairn.coordination.raft.RaftEvent;
+
+/** What a {@link RaftShell} reports for metrics and logs. Called on the shell's context: be quick. */
+public interface RaftListener {
+  RaftListener NONE = new RaftListener() {};
+
+  /** A batch of {@code entries} log entries (maybe none: a hard state) became durable. */
+  default void written(int entries, long nanos) {}
+
+  /** A command this node proposed as leader was applied, {@code nanos} after it was proposed. */
+  default void committed(long nanos) {}
+
+  /** A snapshot was taken (and the log compacted) or installed from the leader. */
+  default void snapshot(boolean installed, int bytes) {}
+
+  default void event(RaftEvent event) {}
+
+  /** The core's positions after a round of work: the log holds {@code firstIndex..lastIndex}. */
+  default void state(long term, boolean leader, long commitIndex, long appliedIndex, long firstIndex,
+      long lastIndex) {}
+}

@@ -1,0 +1,143 @@
+package io.cairn.coordination;
+
+import static io.cairn.coordination.CoordinationCluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.coordination.machine.Register;
+import io.cairn.coordination.machine.RegisterCommand.Expect;
+import io.cairn.coordination.machine.RegisterResult;
+import io.cairn.coordination.raft.RaftSettings;
+import io.cairn.membership.transport.Faults;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A three-voter coordination group in this JVM on real sockets: forming, forwarding from any node,
+ * failover after a crash, a minority that answers "unavailable", and a restart of every node on
+ * new ports.
+ */
+class CoordinationIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+  @TempDir
+  Path dir;
+  private CoordinationCluster cluster;
+
+  private CoordinationCluster start(Duration requestTimeout) {
+    cluster = new CoordinationCluster(3, dir, new Faults(7), RaftSettings.LAN, requestTimeout, 10_000);
+    cluster.startAll();
+    return cluster;
+  }
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** Retries {@code action} until it returns without throwing. */
+  private static <T> T eventually(Supplier<T> action) {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (true) {
+      try {
+        return action.get();
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static long written(RegisterResult r) {
+    assertThat(r).isInstanceOf(RegisterResult.Written.class);
+    return ((RegisterResult.Written) r).version();
+  }
+
+  @Test
+  void anyNodeTakesWritesAndLinearizableReads() {
+    start(Duration.ofSeconds(5));
+    long v1 = eventually(() -> written(await(cluster.node(0).registers().put("a", "1", Expect.ANY))));
+    long v2 = written(await(cluster.node(1).registers().put("a", "2", Expect.version(v1))));
+    assertThat(v2).isGreaterThan(v1);
+    for (int i = 0; i < 3; i++) {
+      assertThat(await(cluster.node(i).registers().get("a"))).contains(new Register("a", "2", v2));
+    }
+    assertThat(await(cluster.node(2).registers().put("a", "3", Expect.version(v1))))
+        .isEqualTo(new RegisterResult.PreconditionFailed(java.util.OptionalLong.of(v2)));
+    assertThat(await(cluster.node(2).registers().add("c", 5))).isInstanceOf(RegisterResult.CounterValue.class);
+    assertThat(await(cluster.node(0).registers().counter("c")).value()).isEqualTo(5);
+    assertThat(cluster.leader()).isPresent();
+  }
+
+  @Test
+  void aCrashedLeaderIsReplacedAndNoAcknowledgedWriteIsLost() {
+    start(Duration.ofSeconds(5));
+    eventually(() -> written(await(cluster.node(0).registers().put("x", "0", Expect.ANY))));
+    for (int round = 1; round <= 3; round++) {
+      int leader = cluster.leader().orElseThrow();
+      int other = (leader + 1) % 3;
+      long acked = written(await(cluster.node(other).registers().put("x", "r" + round, Expect.ANY)));
+      cluster.crash(leader);
+      String value = "after" + round;
+      long next = eventually(() -> written(await(cluster.node(other).registers().put("y" + value, value, Expect.ANY))));
+      assertThat(next).isGreaterThan(acked);
+      assertThat(await(cluster.node(other).registers().get("x")).map(Register::value)).contains("r" + round);
+      cluster.restart(leader);
+      // the restarted node catches up: once it leads or follows, a read through it sees the write
+      eventually(() -> {
+        assertThat(await(cluster.node(leader).registers().get("y" + value)).map(Register::value)).contains(value);
+        return null;
+      });
+    }
+  }
+
+  @Test
+  void aNodeCutOffFromTheMajorityAnswersUnavailableNeverStale() {
+    start(Duration.ofSeconds(1));
+    eventually(() -> written(await(cluster.node(0).registers().put("k", "before", Expect.ANY))));
+    int leader = cluster.leader().orElseThrow();
+    int cut = (leader + 1) % 3;
+    cluster.faults.partition(Set.of(cluster.ids.get(cut)),
+        Set.of(cluster.ids.get(leader), cluster.ids.get((leader + 2) % 3)));
+    written(await(cluster.node(leader).registers().put("k", "after", Expect.ANY)));
+    assertThatThrownBy(() -> await(cluster.node(cut).registers().get("k")))
+        .isInstanceOfSatisfying(CoordinationException.class,
+            e -> assertThat(e.kind()).isEqualTo(CoordinationException.Kind.UNAVAILABLE));
+    assertThatThrownBy(() -> await(cluster.node(cut).registers().put("k", "lost", Expect.ANY)))
+        .isInstanceOf(CoordinationException.class);
+    cluster.faults.heal();
+    assertThat(eventually(() -> await(cluster.node(cut).registers().get("k")))).map(Register::value).contains("after");
+  }
+
+  @Test
+  void everyNodeRestartedOnNewPortsReformsTheGroupWithEveryCommittedValue() {
+    start(Duration.ofSeconds(5));
+    long version = eventually(() -> written(await(cluster.node(0).registers().put("keep", "me", Expect.ANY))));
+    await(cluster.node(1).registers().add("n", 41));
+    for (int i = 0; i < 3; i++) {
+      cluster.crash(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      cluster.restart(i);
+    }
+    Optional<Register> kept = eventually(() -> await(cluster.node(2).registers().get("keep")));
+    assertThat(kept).contains(new Register("keep", "me", version));
+    assertThat(await(cluster.node(0).registers().add("n", 1))).isInstanceOf(RegisterResult.CounterValue.class);
+    assertThat(await(cluster.node(1).registers().counter("n")).value()).isEqualTo(42);
+  }
+}

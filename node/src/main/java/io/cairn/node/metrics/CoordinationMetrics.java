@@ -1,0 +1,113 @@
+package io.cairn.node.metrics;
+
+import io.cairn.coordination.raft.RaftEvent;
+import io.cairn.coordination.raft.Role;
+import io.cairn.coordination.shell.RaftListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The coordination group's meters on this node, fed by its Raft shell: the term, whether this node
+ * leads, its log positions and size; elections started and won; commit latency (a leader's
+ * proposal until it is applied); write-ahead log writes (latency, fsync included, and entries per
+ * group commit); snapshots taken and installed. A node that is no voter keeps them at zero.
+ */
+public final class CoordinationMetrics implements RaftListener, AutoCloseable {
+  private final MeterRegistry registry;
+  private final List<Meter> meters = new ArrayList<>();
+  private final Counter electionsStarted;
+  private final Counter electionsWon;
+  private final Timer commitLatency;
+  private final Timer walWrites;
+  private final DistributionSummary walBatch;
+  private final Counter snapshotsTaken;
+  private final Counter snapshotsInstalled;
+  private volatile long term;
+  private volatile boolean leader;
+  private volatile long commitIndex;
+  private volatile long appliedIndex;
+  private volatile long logEntries;
+
+  public CoordinationMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    gauge("cairn.raft.term", "The Raft term this node is in", m -> m.term);
+    gauge("cairn.raft.leader", "1 while this node leads the coordination group", m -> m.leader ? 1 : 0);
+    gauge("cairn.raft.commit.index", "The highest log index this node knows committed", m -> m.commitIndex);
+    gauge("cairn.raft.applied.index", "The highest log index this node has applied", m -> m.appliedIndex);
+    gauge("cairn.raft.log.entries", "Entries in this node's log after its snapshot", m -> m.logEntries);
+    electionsStarted = keep(Counter.builder("cairn.raft.elections.started")
+        .description("Elections this node started as a candidate (after winning a pre-vote)").register(registry));
+    electionsWon = keep(Counter.builder("cairn.raft.elections.won")
+        .description("Elections this node won").register(registry));
+    commitLatency = keep(Timer.builder("cairn.raft.commit.latency")
+        .description("From a leader's proposal to the entry applied on the leader")
+        .publishPercentiles(0.5, 0.99).register(registry));
+    walWrites = keep(Timer.builder("cairn.raft.wal.write")
+        .description("One group write to the Raft log, fsync included")
+        .publishPercentiles(0.5, 0.99).register(registry));
+    walBatch = keep(DistributionSummary.builder("cairn.raft.wal.batch.entries")
+        .description("Log entries written by one group write").register(registry));
+    snapshotsTaken = keep(Counter.builder("cairn.raft.snapshots").tag("kind", "taken")
+        .description("Snapshots of the coordination state").register(registry));
+    snapshotsInstalled = keep(Counter.builder("cairn.raft.snapshots").tag("kind", "installed")
+        .description("Snapshots of the coordination state").register(registry));
+  }
+
+  private void gauge(String name, String description, java.util.function.ToDoubleFunction<CoordinationMetrics> f) {
+    keep(Gauge.builder(name, this, f).description(description).register(registry));
+  }
+
+  private <M extends Meter> M keep(M meter) {
+    meters.add(meter);
+    return meter;
+  }
+
+  @Override
+  public void written(int entries, long nanos) {
+    walWrites.record(nanos, TimeUnit.NANOSECONDS);
+    walBatch.record(entries);
+  }
+
+  @Override
+  public void committed(long nanos) {
+    commitLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void snapshot(boolean installed, int bytes) {
+    (installed ? snapshotsInstalled : snapshotsTaken).increment();
+  }
+
+  @Override
+  public void event(RaftEvent event) {
+    if (event instanceof RaftEvent.RoleChanged rc && rc.from() != rc.to()) {
+      if (rc.to() == Role.CANDIDATE) {
+        electionsStarted.increment();
+      } else if (rc.to() == Role.LEADER) {
+        electionsWon.increment();
+      }
+    }
+  }
+
+  @Override
+  public void state(long term, boolean leader, long commitIndex, long appliedIndex, long firstIndex,
+      long lastIndex) {
+    this.term = term;
+    this.leader = leader;
+    this.commitIndex = commitIndex;
+    this.appliedIndex = appliedIndex;
+    this.logEntries = Math.max(0, lastIndex - firstIndex + 1);
+  }
+
+  @Override
+  public void close() {
+    meters.forEach(registry::remove);
+  }
+}
