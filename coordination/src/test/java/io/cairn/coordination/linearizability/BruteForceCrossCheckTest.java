@@ -25,11 +25,21 @@ class BruteForceCrossCheckTest {
 
   @Test
   void theCheckerAgreesWithBruteForce() {
+    agreeOn(4000, 7, 5);
+  }
+
+  /** Many unknown outcomes exercise the pruning of configurations with more unknown operations linearized. */
+  @Test
+  void theCheckerAgreesWithBruteForceWithManyUnknownOutcomes() {
+    agreeOn(3000, 8, 2);
+  }
+
+  /** Checks {@code histories} random histories of up to {@code maxOps}, one in {@code unknownOneIn} with an unknown outcome. */
+  private static void agreeOn(int histories, int maxOps, int unknownOneIn) {
     RegisterModel model = new RegisterModel();
     int linearizable = 0;
-    int histories = 4000;
     for (long seed = 0; seed < histories; seed++) {
-      History<Op, Object> history = randomHistory(new SplittableRandom(seed));
+      History<Op, Object> history = randomHistory(new SplittableRandom(seed), maxOps, unknownOneIn);
       boolean expected = bruteForce(model, history.operations());
       CheckResult result = LinearizabilityChecker.check(model, history, Duration.ofSeconds(10));
       assertThat(result.verdict())
@@ -41,8 +51,8 @@ class BruteForceCrossCheckTest {
     assertThat(linearizable).isBetween(histories / 10, histories * 9 / 10);
   }
 
-  private static History<Op, Object> randomHistory(SplittableRandom random) {
-    int n = 1 + random.nextInt(7);
+  private static History<Op, Object> randomHistory(SplittableRandom random, int maxOps, int unknownOneIn) {
+    int n = 1 + random.nextInt(maxOps);
     History.Builder<Op, Object> builder = History.builder();
     for (int i = 0; i < n; i++) {
       String value = VALUES[random.nextInt(VALUES.length)];
@@ -72,7 +82,7 @@ class BruteForceCrossCheckTest {
           output = random.nextBoolean();
         }
       }
-      if (random.nextInt(5) == 0) {
+      if (random.nextInt(unknownOneIn) == 0) {
         builder.unknown(i, input, call);
       } else {
         builder.ok(i, input, output, call, ret);

@@ -18,9 +18,9 @@ class CheckerBenchmark {
     for (int[] shape : shapes) {
       for (double unknownRate : unknownRates) {
         History<Op, Object> history = SimulatedRegisterMap.generate(7, shape[0], shape[1], shape[2], unknownRate);
-        CheckResult ok = LinearizabilityChecker.check(new RegisterModel(), history, Duration.ofSeconds(60));
+        CheckResult ok = LinearizabilityChecker.check(new RegisterModel(), history, Duration.ofSeconds(10));
         CheckResult broken = LinearizabilityChecker.check(new RegisterModel(),
-            SimulatedRegisterMap.withStaleRead(history, 7).orElseThrow(), Duration.ofSeconds(60));
+            SimulatedRegisterMap.withStaleRead(history, 7).orElseThrow(), Duration.ofSeconds(10));
         System.out.printf("%2d clients, %6d operations, %2d keys, unknown %.2f: %s in %d ms; with a stale read %s in %d ms%n",
             shape[0], shape[1], shape[2], unknownRate, ok.verdict(), ok.elapsed().toMillis(),
             broken.verdict(), broken.elapsed().toMillis());

@@ -4,13 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Decides whether a {@link History} is linearizable with respect to a {@link Model}.
@@ -106,25 +105,30 @@ public final class LinearizabilityChecker {
   }
 
   /** A frame of the backtracking stack, as an immutable list so the deepest one can be kept for free. */
-  private record Frame<S>(Entry call, S stateBefore, S stateAfter, Frame<S> parent, int depth) {}
+  private record Frame<S>(Entry call, boolean unknownPass, S stateBefore, S stateAfter, Frame<S> parent, int depth) {}
 
-  /** A memo key; {@code linearized} is not changed after it is stored. */
-  private record Config<S>(BitSet linearized, S state) {}
+  /** A memo key: the linearized operations with a known outcome and the state; never changed once stored. */
+  private record Config<S>(BitSet known, S state) {}
 
   private static final class Search<S, I, O> {
     private final Model<S, I, O> model;
     private final List<Operation<I, O>> ops;
     private final long deadline;
     private final Entry head = new Entry(-1, true, Long.MIN_VALUE);
+    /** For an operation with an unknown outcome, its bit in the sets of linearized unknown operations. */
+    private final int[] unknownIndex;
     private Frame<S> deepest;
 
     Search(Model<S, I, O> model, List<Operation<I, O>> ops, long deadline) {
       this.model = model;
       this.ops = ops;
       this.deadline = deadline;
+      this.unknownIndex = new int[ops.size()];
+      int unknowns = 0;
       List<Entry> entries = new ArrayList<>(2 * ops.size());
       for (int i = 0; i < ops.size(); i++) {
         Operation<I, O> op = ops.get(i);
+        unknownIndex[i] = op.outcomeUnknown() ? unknowns++ : -1;
         Entry call = new Entry(i, true, op.callNanos());
         call.match = new Entry(i, false, op.returnNanos());
         entries.add(call);
@@ -142,10 +146,13 @@ public final class LinearizabilityChecker {
     /** True if linearizable, false if not, null on timeout. */
     Boolean run() {
       S state = model.init();
-      BitSet linearized = new BitSet(ops.size());
-      Set<Config<S>> seen = new HashSet<>();
+      BitSet known = new BitSet(ops.size());
+      BitSet unknown = new BitSet();
+      // For each (known set, state) reached, the sets of linearized unknown operations it was reached with.
+      Map<Config<S>, List<long[]>> seen = new HashMap<>();
       Frame<S> stack = null;
       Entry entry = head.next;
+      boolean unknownPass = false;
       long steps = 0;
       while (entry != null) {
         if ((++steps & 0x3ff) == 0 && System.nanoTime() - deadline > 0) {
@@ -153,35 +160,97 @@ public final class LinearizabilityChecker {
         }
         if (entry.call) {
           Operation<I, O> op = ops.get(entry.op);
-          Optional<S> next = model.step(state, op.input(), op.output());
-          if (next.isPresent()) {
-            S after = next.get();
-            linearized.set(entry.op);
-            if (seen.add(new Config<>((BitSet) linearized.clone(), after))) {
-              stack = new Frame<>(entry, state, after, stack, stack == null ? 1 : stack.depth + 1);
-              if (deepest == null || stack.depth > deepest.depth) {
-                deepest = stack;
+          if (op.outcomeUnknown() == unknownPass) {
+            Optional<S> next = model.step(state, op.input(), op.output());
+            if (next.isPresent()) {
+              S after = next.get();
+              BitSet changed = unknownPass ? unknown : known;
+              int bit = unknownPass ? unknownIndex[entry.op] : entry.op;
+              changed.set(bit);
+              if (!(unknownPass && overwritesUnknownOnTop(stack, op, after)) && firstVisit(seen, known, after, unknown)) {
+                stack = new Frame<>(entry, unknownPass, state, after, stack, stack == null ? 1 : stack.depth + 1);
+                if (deepest == null || stack.depth > deepest.depth) {
+                  deepest = stack;
+                }
+                state = after;
+                lift(entry);
+                entry = head.next;
+                unknownPass = false;
+                continue;
               }
-              state = after;
-              lift(entry);
-              entry = head.next;
-              continue;
+              changed.clear(bit);
             }
-            linearized.clear(entry.op);
           }
           entry = entry.next;
         } else if (entry.time == Operation.UNKNOWN) {
-          return true; // only unknown operations are left: they never took effect
+          return true; // every operation with a known outcome is placed; the rest never took effect
+        } else if (!unknownPass) {
+          unknownPass = true; // no known operation fits here: try the unknown ones called so far
+          entry = head.next;
         } else {
           if (stack == null) {
             return false;
           }
           Entry call = stack.call;
           state = stack.stateBefore;
-          linearized.clear(call.op);
+          unknownPass = stack.unknownPass;
+          if (unknownPass) {
+            unknown.clear(unknownIndex[call.op]);
+          } else {
+            known.clear(call.op);
+          }
           stack = stack.parent;
           unlift(call);
           entry = call.next;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Whether linearizing the unknown operation {@code op} right after the unknown operation on top
+     * of the stack gives the state it would give without that one: then the configuration without
+     * it (reachable from the frame below, where {@code op} was a candidate too) dominates this one.
+     * Without this, k pending unknown writes would be tried in all 2^k combinations.
+     */
+    private boolean overwritesUnknownOnTop(Frame<S> stack, Operation<I, O> op, S after) {
+      if (stack == null || !stack.unknownPass) {
+        return false;
+      }
+      Optional<S> without = model.step(stack.stateBefore, op.input(), op.output());
+      return without.isPresent() && without.get().equals(after);
+    }
+
+    /**
+     * Records the configuration unless one with the same known set and state and a subset of its
+     * unknown operations was reached before: whatever can follow this one can follow that one too
+     * (the extra unknown operations need never happen, and with a return at +&infin; they constrain
+     * nothing), so this one adds nothing.
+     */
+    private static <S> boolean firstVisit(Map<Config<S>, List<long[]>> seen, BitSet known, S state, BitSet unknown) {
+      long[] unknownWords = unknown.toLongArray();
+      List<long[]> reached = seen.get(new Config<>(known, state));
+      if (reached == null) {
+        reached = new ArrayList<>(1);
+        seen.put(new Config<>((BitSet) known.clone(), state), reached);
+      } else {
+        for (long[] other : reached) {
+          if (isSubset(other, unknownWords)) {
+            return false;
+          }
+        }
+      }
+      reached.add(unknownWords);
+      return true;
+    }
+
+    private static boolean isSubset(long[] a, long[] b) {
+      if (a.length > b.length) {
+        return false; // toLongArray drops trailing zero words, so a has a bit beyond b's last
+      }
+      for (int i = 0; i < a.length; i++) {
+        if ((a[i] & ~b[i]) != 0) {
+          return false;
         }
       }
       return true;
