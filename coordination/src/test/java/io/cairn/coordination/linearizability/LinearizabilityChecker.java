@@ -117,6 +117,8 @@ public final class LinearizabilityChecker {
     private final Entry head = new Entry(-1, true, Long.MIN_VALUE);
     /** For an operation with an unknown outcome, its bit in the sets of linearized unknown operations. */
     private final int[] unknownIndex;
+    /** For an operation with an unknown outcome, the last one called before it with an equal input, or -1. */
+    private final int[] earlierTwin;
     private Frame<S> deepest;
 
     Search(Model<S, I, O> model, List<Operation<I, O>> ops, long deadline) {
@@ -136,10 +138,16 @@ public final class LinearizabilityChecker {
       }
       entries.sort(Comparator.comparingLong((Entry e) -> e.time).thenComparing(e -> !e.call));
       Entry prev = head;
+      this.earlierTwin = new int[ops.size()];
+      Map<I, Integer> lastCalled = new HashMap<>();
       for (Entry e : entries) {
         prev.next = e;
         e.prev = prev;
         prev = e;
+        if (e.call && unknownIndex[e.op] >= 0) {
+          Integer twin = lastCalled.put(ops.get(e.op).input(), e.op);
+          earlierTwin[e.op] = twin == null ? -1 : twin;
+        }
       }
     }
 
@@ -160,14 +168,14 @@ public final class LinearizabilityChecker {
         }
         if (entry.call) {
           Operation<I, O> op = ops.get(entry.op);
-          if (op.outcomeUnknown() == unknownPass) {
+          if (op.outcomeUnknown() == unknownPass && (!unknownPass || twinPlaced(entry.op, unknown))) {
             Optional<S> next = model.step(state, op.input(), op.output());
             if (next.isPresent()) {
               S after = next.get();
               BitSet changed = unknownPass ? unknown : known;
               int bit = unknownPass ? unknownIndex[entry.op] : entry.op;
               changed.set(bit);
-              if (!(unknownPass && overwritesUnknownOnTop(stack, op, after)) && firstVisit(seen, known, after, unknown)) {
+              if (!(unknownPass && overwritesUnknownOnTop(stack, entry.op, after)) && firstVisit(seen, known, after, unknown)) {
                 stack = new Frame<>(entry, unknownPass, state, after, stack, stack == null ? 1 : stack.depth + 1);
                 if (deepest == null || stack.depth > deepest.depth) {
                   deepest = stack;
@@ -208,15 +216,27 @@ public final class LinearizabilityChecker {
     }
 
     /**
-     * Whether linearizing the unknown operation {@code op} right after the unknown operation on top
-     * of the stack gives the state it would give without that one: then the configuration without
-     * it (reachable from the frame below, where {@code op} was a candidate too) dominates this one.
+     * Operations with an unknown outcome and equal inputs are interchangeable, except that one called
+     * earlier may be placed earlier: so the search only considers placing them in the order of their
+     * calls (any linearization can be rearranged so). Without this, k pending unknown deletes of one
+     * key would be tried in all their combinations.
+     */
+    private boolean twinPlaced(int op, BitSet unknown) {
+      int twin = earlierTwin[op];
+      return twin < 0 || unknown.get(unknownIndex[twin]);
+    }
+
+    /**
+     * Whether linearizing the unknown operation {@code index} right after the unknown operation on
+     * top of the stack gives the state it would give without that one: then the configuration
+     * without it (reachable from the frame below, where this one was a candidate too) dominates.
      * Without this, k pending unknown writes would be tried in all 2^k combinations.
      */
-    private boolean overwritesUnknownOnTop(Frame<S> stack, Operation<I, O> op, S after) {
-      if (stack == null || !stack.unknownPass) {
-        return false;
+    private boolean overwritesUnknownOnTop(Frame<S> stack, int index, S after) {
+      if (stack == null || !stack.unknownPass || stack.call.op == earlierTwin[index]) {
+        return false; // (for a twin on top, the configuration below dominates this one anyway)
       }
+      Operation<I, O> op = ops.get(index);
       Optional<S> without = model.step(stack.stateBefore, op.input(), op.output());
       return without.isPresent() && without.get().equals(after);
     }

@@ -1,8 +1,12 @@
 package io.cairn.coordination.linearizability;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Cairn's keyed registers: a map from key to an optional string value, each key an independent
@@ -24,6 +28,9 @@ import java.util.Optional;
  * unknown outcome say nothing and are dropped before checking.
  */
 public final class RegisterModel implements Model<Optional<String>, RegisterModel.Op, Object> {
+  /** What {@link #partition} writes in place of a value that was never read nor expected (shown in explanations). */
+  public static final String NEVER_READ = "<a value never read>";
+
   /** An operation on one key. */
   public sealed interface Op permits Read, Write, Cas, Delete, Create {
     String key();
@@ -127,8 +134,43 @@ public final class RegisterModel implements Model<Optional<String>, RegisterMode
     return Optional.of(applies ? ifApplied : state);
   }
 
+  /**
+   * One partition per key. Reads with an unknown outcome are dropped. A value that no read returned
+   * and no CAS expected is replaced by {@link #NEVER_READ} in the writes, creates and CASes that set
+   * it: such values are told apart by no operation, so this changes no verdict, and the states and
+   * the operations with an unknown outcome become equal, which the checker exploits.
+   */
   @Override
   public Map<String, History<Op, Object>> partition(History<Op, Object> history) {
-    return history.filter(op -> !(op.outcomeUnknown() && op.input() instanceof Read)).partitionBy(Op::key);
+    Set<String> observed = new HashSet<>();
+    for (Operation<Op, Object> op : history.operations()) {
+      if (op.input() instanceof Read && op.output() instanceof Optional<?> value) {
+        value.ifPresent(v -> observed.add((String) v));
+      } else if (op.input() instanceof Cas c) {
+        observed.add(c.expected());
+      }
+    }
+    List<Operation<Op, Object>> ops = new ArrayList<>(history.size());
+    for (Operation<Op, Object> op : history.operations()) {
+      if (op.outcomeUnknown() && op.input() instanceof Read) {
+        continue;
+      }
+      Op input = observed.contains(NEVER_READ) ? op.input() : withoutUnobservedValue(op.input(), observed);
+      ops.add(new Operation<>(op.clientId(), input, op.output(), op.callNanos(), op.returnNanos()));
+    }
+    return History.of(ops).partitionBy(Op::key);
+  }
+
+  private static Op withoutUnobservedValue(Op input, Set<String> observed) {
+    if (input instanceof Write w && !observed.contains(w.value())) {
+      return new Write(w.key(), NEVER_READ);
+    }
+    if (input instanceof Create c && !observed.contains(c.value())) {
+      return new Create(c.key(), NEVER_READ);
+    }
+    if (input instanceof Cas c && !observed.contains(c.value())) {
+      return new Cas(c.key(), c.expected(), NEVER_READ);
+    }
+    return input;
   }
 }
