@@ -1,6 +1,7 @@
 package io.cairn.coordination.linearizability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.coordination.linearizability.CheckResult.Verdict;
 import io.cairn.coordination.linearizability.RegisterModel.Cas;
@@ -175,6 +176,16 @@ class HandWrittenHistoriesTest {
     CheckResult result = check();
     assertThat(result.verdict()).isEqualTo(Verdict.NOT_LINEARIZABLE);
     assertThat(result.explanation()).contains("partition y (2 operations");
+  }
+
+  @Test
+  void aTimeoutIsNotAPass() {
+    History<Op, Object> large = SimulatedRegisterMap.generate(1, 5, 5000, 1, 0.0);
+    CheckResult result = LinearizabilityChecker.check(new RegisterModel(), large, Duration.ZERO);
+    assertThat(result.verdict()).isEqualTo(Verdict.TIMEOUT);
+    assertThat(result.isLinearizable()).isFalse();
+    assertThat(result.explanation()).contains("partition k0 (5000 operations)");
+    assertThatThrownBy(result::assertLinearizable).isInstanceOf(AssertionError.class).hasMessageContaining("TIMEOUT");
   }
 
   @Test

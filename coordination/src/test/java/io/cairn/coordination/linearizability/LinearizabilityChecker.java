@@ -35,23 +35,45 @@ import java.util.Optional;
  *       entries) and continues from the entry after its call. An empty stack means no linearization
  *       exists.
  *   <li>The memo of (linearized set, state) pairs prunes every branch that reaches a configuration
- *       already explored: the rest of the search from there depends only on that pair.
+ *       already explored: the rest of the search from there depends only on that pair. The
+ *       deepest stack reached is kept to explain a failure.
  * </ol>
  *
  * The search succeeds when every operation with a known outcome is linearized.
  *
  * <h2>Unknown outcomes</h2>
  *
- * An operation whose outcome is unknown ({@link Operation#outcomeUnknown()}) has its return entry
- * at +&infin;, after every other entry: it may be linearized at any point after its call, with
- * {@link Model#step} deciding its effect from the state there (output {@code null}). Reaching its
- * return entry means that all the operations with a known outcome are placed, so the search
- * succeeds: the unknown operations still unplaced are taken never to have happened, which is one of
- * the possibilities an unknown outcome allows.
+ * An operation whose outcome is unknown ({@link Operation#outcomeUnknown()}) may have taken effect
+ * at any instant after its call, or never. Its return entry is at +&infin;, after every other
+ * entry, so it never forces a backtrack: it may be linearized at any point after its call, with
+ * {@link Model#step} deciding its effect from the state there (output {@code null}). Reaching the
+ * first +&infin; return entry means that every operation with a known outcome is placed, so the
+ * search succeeds: the unknown operations still unplaced are taken never to have happened.
  *
- * <p>The problem is NP-complete; memoization makes typical histories fast, but many concurrent
- * operations, or many unknown ones, on one key can make the search exponential: hence the time
- * budget, after which the answer is {@link CheckResult.Verdict#TIMEOUT}, never a pass.
+ * <p>Left alone, k unknown operations that stay pending make the search explore up to 2^k subsets
+ * of them at every point. Three rules, each of which keeps some linearization if there is one,
+ * tame this:
+ *
+ * <ul>
+ *   <li>At each point the search first tries the operations with a known outcome, and only then
+ *       (when it meets a return entry) the unknown ones called so far; and the memo keeps, for each
+ *       (set of linearized known operations, state), the sets of linearized unknown operations it
+ *       was reached with. A configuration reached with a superset of such a set is pruned: anything
+ *       that can follow it can follow the smaller one (an unknown operation need never happen).
+ *   <li>Unknown operations with equal inputs are interchangeable, so they are placed only in the
+ *       order of their calls (any linearization can be rearranged so).
+ *   <li>An unknown operation is not placed right on top of another unknown one if that would give
+ *       the same state without the other (a write over a write): the configuration without the
+ *       other one is explored anyway.
+ * </ul>
+ *
+ * <h2>Cost</h2>
+ *
+ * The problem is NP-complete. Histories that are linearizable are typically decided fast, since the
+ * search rarely backtracks far. Proving that a history is <em>not</em> linearizable means
+ * exhausting every configuration before the violation, which is cheap without unknown operations
+ * and can blow up with many of them on one key. Hence the time budget, after which the answer is
+ * {@link CheckResult.Verdict#TIMEOUT}: a failure to decide, never a pass.
  */
 public final class LinearizabilityChecker {
   private static final int PREFIX_SHOWN = 12;
