@@ -239,6 +239,9 @@ public final class Coordination extends VerticleBase {
           }
         }
         case Forwarding.RETRY -> retryLater(kind, body, deadline, result);
+        case Forwarding.UNKNOWN -> result.fail(new CoordinationException(Kind.OUTCOME_UNKNOWN,
+            "the leader " + target + " took the request but could not say whether it applied: "
+                + Forwarding.message(r), RETRY_AFTER));
         default -> result.fail(new IllegalStateException(Forwarding.message(r)));
       }
     });
@@ -310,7 +313,10 @@ public final class Coordination extends VerticleBase {
       if (e instanceof CommandLostException) {
         return Future.succeededFuture(Reply.retry());
       }
-      return Future.succeededFuture(Reply.failed(String.valueOf(e.getMessage())));
+      // The shell stopped (closed, or its log failed) with the command perhaps appended: it may
+      // still commit under another leader. A read has no effect: it may simply be asked again.
+      return Future.succeededFuture(kind == Forwarding.COMMAND
+          ? Reply.unknown(String.valueOf(e.getMessage())) : Reply.retry());
     });
   }
 

@@ -19,6 +19,7 @@ import java.util.Optional;
  *   REDIRECT: u8 has-leader, [u16 length, leader id UTF-8]   (not the leader; nothing was done)
  *   RETRY:    nothing                                        (not applied; try again shortly)
  *   FAILED:   UTF-8 message                                  (an error that a retry will not fix)
+ *   UNKNOWN:  UTF-8 message                                  (a command that may or may not apply)
  *   STATUS:   u8 has-group, u16 voters, voters as (u16 length, id)*, u8 has-leader, [u16, id]
  * </pre>
  */
@@ -33,6 +34,7 @@ final class Forwarding {
   static final byte RETRY = 2;
   static final byte FAILED = 3;
   static final byte GROUP = 4;
+  static final byte UNKNOWN = 5;
 
   private static final int MAX_ID_BYTES = 255;
 
@@ -58,6 +60,10 @@ final class Forwarding {
       return new Reply(FAILED, utf8(message), Optional.empty(), false, List.of());
     }
 
+    static Reply unknown(String message) {
+      return new Reply(UNKNOWN, utf8(message), Optional.empty(), false, List.of());
+    }
+
     static Reply group(boolean hasGroup, List<NodeId> voters, Optional<NodeId> leader) {
       return new Reply(GROUP, new byte[0], leader, hasGroup, voters);
     }
@@ -81,7 +87,7 @@ final class Forwarding {
   static Buffer encode(Reply r) {
     Buffer b = Buffer.buffer().appendByte(r.status());
     switch (r.status()) {
-      case OK, FAILED -> b.appendBytes(r.body());
+      case OK, FAILED, UNKNOWN -> b.appendBytes(r.body());
       case REDIRECT -> leader(b, r.leader());
       case GROUP -> {
         b.appendByte((byte) (r.hasGroup() ? 1 : 0)).appendShort((short) r.voters().size());
@@ -98,7 +104,7 @@ final class Forwarding {
     byte status = in.u8();
     return switch (status) {
       case OK -> Reply.ok(in.rest());
-      case FAILED -> new Reply(FAILED, in.rest(), Optional.empty(), false, List.of());
+      case FAILED, UNKNOWN -> new Reply(status, in.rest(), Optional.empty(), false, List.of());
       case RETRY -> Reply.retry();
       case REDIRECT -> Reply.redirect(in.optionalId());
       case GROUP -> {

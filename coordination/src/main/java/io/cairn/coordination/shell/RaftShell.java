@@ -171,14 +171,18 @@ public final class RaftShell {
     return call(() -> Future.succeededFuture(action.apply(core)));
   }
 
-  /** Stops ticking and fails what waits. The store and the transport are the caller's to close. */
+  /**
+   * Stops ticking and fails what waits: a proposal with an {@link IllegalStateException} (it may
+   * still commit under another leader), a read likewise (it did nothing). The store and the
+   * transport are the caller's to close.
+   */
   public Future<Void> close() {
     return call(() -> {
       closed = true;
       if (timerId >= 0) {
         vertx.cancelTimer(timerId);
       }
-      failWaiting(new NotLeaderException(Optional.empty(), null));
+      failWaiting(new IllegalStateException("the Raft shell closed; a proposed command may still commit"));
       return Future.succeededFuture();
     });
   }

@@ -1,0 +1,235 @@
+package io.cairn.coordination;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.coordination.linearizability.CheckResult;
+import io.cairn.coordination.linearizability.History;
+import io.cairn.coordination.linearizability.HistoryRecorder;
+import io.cairn.coordination.linearizability.LinearizabilityChecker;
+import io.cairn.coordination.linearizability.RegisterModel;
+import io.cairn.coordination.linearizability.RegisterModel.Op;
+import io.cairn.coordination.machine.Register;
+import io.cairn.coordination.machine.RegisterCommand.Expect;
+import io.cairn.coordination.machine.RegisterResult;
+import io.cairn.coordination.raft.RaftSettings;
+import io.cairn.membership.NodeId;
+import io.cairn.membership.transport.Faults;
+import io.vertx.core.Future;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Concurrent clients read, write, compare-and-set, create and delete a few registers through every
+ * node of a three-voter group on real sockets, while a nemesis drops and delays messages,
+ * partitions a node away and crashes the leader (restarting it from its log on a new port). The
+ * recorded history must be linearizable (Wing–Gong/Porcupine checker over {@link RegisterModel}).
+ *
+ * <p>A client records a 503 ({@link CoordinationException.Kind#UNAVAILABLE}) as "did not happen",
+ * an outcome-unknown answer, a timeout or a crashed node as "unknown" (may have happened), and
+ * every definite answer as it came. A compare-and-set is done by version, as over HTTP: the client
+ * reads (value, version), then writes with that version expected; since every written value is
+ * unique, that is a compare-and-set on the value read, which is what the model checks.
+ *
+ * <p>{@code -Dcairn.lin.seed=N} replays one nemesis schedule (the sockets keep real timing, so a
+ * replay is not exact); {@code -Dcairn.lin.seconds} sets how long the clients run (default 15).
+ */
+class RegisterLinearizabilityIT {
+  private static final int CLIENTS = 4;
+  private static final List<String> KEYS = List.of("x", "y", "z");
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void historiesUnderLossPartitionsAndLeaderCrashesAreLinearizable() throws Exception {
+    long seed = Long.getLong("cairn.lin.seed", System.nanoTime());
+    long seconds = Long.getLong("cairn.lin.seconds", 15);
+    System.out.println("RegisterLinearizabilityIT seed " + seed + " (-Dcairn.lin.seed=" + seed + " to replay)");
+    SplittableRandom random = new SplittableRandom(seed);
+    Faults faults = new Faults(random.nextLong());
+    HistoryRecorder<Op, Object> recorder = new HistoryRecorder<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger crashes = new AtomicInteger();
+    List<String> nemesisLog = new ArrayList<>();
+
+    try (CoordinationCluster cluster = new CoordinationCluster(3, dir, faults, RaftSettings.LAN, REQUEST_TIMEOUT,
+        200)) {
+      cluster.startAll();
+      List<Thread> clients = new ArrayList<>();
+      for (int c = 0; c < CLIENTS; c++) {
+        int client = c;
+        SplittableRandom r = random.split();
+        Thread t = new Thread(() -> runClient(cluster, recorder, client, r, running), "client-" + c);
+        t.start();
+        clients.add(t);
+      }
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (System.nanoTime() < end) {
+        nemesis(cluster, faults, random, nemesisLog, crashes);
+      }
+      faults.heal();
+      for (int i = 0; i < cluster.size(); i++) {
+        if (!cluster.running(i)) {
+          cluster.restart(i);
+        }
+      }
+      running.set(false);
+      for (Thread t : clients) {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      }
+
+      History<Op, Object> history = recorder.history();
+      long ok = history.operations().stream().filter(o -> !o.outcomeUnknown()).count();
+      System.out.printf("nemesis: %s%nhistory: %d operations, %d definite, %d unknown, %d leader crashes%n",
+          String.join(", ", nemesisLog), history.size(), ok, history.size() - ok, crashes.get());
+      CheckResult result = LinearizabilityChecker.check(new RegisterModel(), history, Duration.ofSeconds(120));
+      System.out.println("checked in " + result.elapsed().toMillis() + " ms: " + result.verdict());
+      result.assertLinearizable();
+      assertThat(ok).as("operations with a definite answer").isGreaterThan(50);
+    }
+  }
+
+  /** One step of the nemesis: a fault for a while, then healing. */
+  private static void nemesis(CoordinationCluster cluster, Faults faults, SplittableRandom random, List<String> log,
+      AtomicInteger crashes) throws InterruptedException {
+    Thread.sleep(300 + random.nextInt(700));
+    switch (random.nextInt(4)) {
+      case 0 -> {
+        int cut = random.nextInt(cluster.size());
+        Set<NodeId> rest = cluster.ids.stream().filter(id -> !id.equals(cluster.ids.get(cut)))
+            .collect(Collectors.toSet());
+        log.add("partition " + cluster.ids.get(cut));
+        faults.partition(Set.of(cluster.ids.get(cut)), rest);
+        Thread.sleep(500 + random.nextInt(2000));
+        faults.heal();
+      }
+      case 1 -> {
+        Optional<Integer> leader = cluster.leader();
+        if (leader.isPresent()) {
+          log.add("crash leader " + cluster.ids.get(leader.get()));
+          crashes.incrementAndGet();
+          cluster.crash(leader.get());
+          Thread.sleep(300 + random.nextInt(1500));
+          cluster.restart(leader.get());
+        }
+      }
+      case 2 -> {
+        log.add("drop 20% and delay up to 30ms");
+        faults.dropAll(0.2).delayAll(Duration.ZERO, Duration.ofMillis(30));
+        Thread.sleep(500 + random.nextInt(2000));
+        faults.heal();
+      }
+      default -> log.add("calm");
+    }
+  }
+
+  private static void runClient(CoordinationCluster cluster, HistoryRecorder<Op, Object> recorder, int client,
+      SplittableRandom random, AtomicBoolean running) {
+    int n = 0;
+    while (running.get()) {
+      int node = random.nextInt(cluster.size());
+      if (!cluster.running(node)) {
+        continue;
+      }
+      RegisterService registers;
+      try {
+        registers = cluster.node(node).registers();
+      } catch (IllegalStateException crashed) {
+        continue;
+      }
+      String key = KEYS.get(random.nextInt(KEYS.size()));
+      String value = "c" + client + "-" + n++;
+      int dice = random.nextInt(100);
+      if (dice < 35) {
+        read(recorder, client, registers, key);
+      } else if (dice < 55) {
+        write(recorder, client, new RegisterModel.Write(key, value), registers.put(key, value, Expect.ANY));
+      } else if (dice < 85) {
+        var h = recorder.invoke(client, new RegisterModel.Read(key));
+        Optional<Register> seen = await(registers.get(key), recorder, h, true);
+        if (seen == null) {
+          continue;
+        }
+        recorder.ok(h, seen.map(Register::value));
+        if (seen.isEmpty()) {
+          write(recorder, client, new RegisterModel.Create(key, value), registers.put(key, value, Expect.ABSENT));
+        } else {
+          write(recorder, client, new RegisterModel.Cas(key, seen.get().value(), value),
+              registers.put(key, value, Expect.version(seen.get().version())));
+        }
+      } else if (dice < 95) {
+        write(recorder, client, new RegisterModel.Create(key, value), registers.put(key, value, Expect.ABSENT));
+      } else {
+        write(recorder, client, new RegisterModel.Delete(key), registers.delete(key, Expect.ANY));
+      }
+    }
+  }
+
+  private static void read(HistoryRecorder<Op, Object> recorder, int client, RegisterService registers, String key) {
+    var h = recorder.invoke(client, new RegisterModel.Read(key));
+    Optional<Register> seen = await(registers.get(key), recorder, h, true);
+    if (seen != null) {
+      recorder.ok(h, seen.map(Register::value));
+    }
+  }
+
+  /** Records a change: its definite result, or unknown, or nothing when it surely did not happen. */
+  private static void write(HistoryRecorder<Op, Object> recorder, int client, Op op, Future<RegisterResult> call) {
+    var h = recorder.invoke(client, op);
+    RegisterResult r = await(call, recorder, h, false);
+    if (r == null) {
+      return;
+    }
+    boolean done = r instanceof RegisterResult.Written || r instanceof RegisterResult.Deleted;
+    if (!done && !(r instanceof RegisterResult.PreconditionFailed) && !(r instanceof RegisterResult.NotFound)) {
+      throw new AssertionError("unexpected result " + r + " of " + op);
+    }
+    recorder.ok(h, op instanceof RegisterModel.Write ? Boolean.TRUE : Boolean.valueOf(done));
+  }
+
+  /**
+   * The result, or null once the operation is recorded as failed (surely not applied: 503, or
+   * any failure of a read) or unknown (any other failure of a change).
+   */
+  private static <T> T await(Future<T> f, HistoryRecorder<Op, Object> recorder, HistoryRecorder<Op, Object>.Handle h,
+      boolean read) {
+    try {
+      return f.toCompletionStage().toCompletableFuture()
+          .get(REQUEST_TIMEOUT.toMillis() + 3_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      boolean notApplied = e.getCause() instanceof CoordinationException ce
+          && ce.kind() == CoordinationException.Kind.UNAVAILABLE;
+      if (read || notApplied) {
+        recorder.fail(h);
+      } else {
+        recorder.unknown(h);
+      }
+      return null;
+    } catch (TimeoutException e) {
+      if (read) {
+        recorder.fail(h);
+      } else {
+        recorder.unknown(h);
+      }
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      recorder.unknown(h);
+      return null;
+    }
+  }
+}
