@@ -167,6 +167,21 @@ public final class Coordination extends VerticleBase {
     return route(Forwarding.QUERY, query);
   }
 
+  /**
+   * Answers {@code query} from this voter's own applied state, without asking the leader: fast,
+   * but possibly stale (what etcd calls a serializable read). A node cut off from the group keeps
+   * answering from what it had; nothing in the HTTP API reads this way. Fails with {@link
+   * CoordinationException} on a non-voter.
+   */
+  public Future<byte[]> serializableQuery(byte[] query) {
+    RaftShell s = shell;
+    if (s == null) {
+      return Future.failedFuture(new CoordinationException(Kind.UNAVAILABLE,
+          "this node holds no copy of the coordination state", RETRY_AFTER));
+    }
+    return s.inspect(core -> queries.apply(query));
+  }
+
   /** This node's view of the group. */
   public Future<RaftStatus> status() {
     RaftShell s = shell;

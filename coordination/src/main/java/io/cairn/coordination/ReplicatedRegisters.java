@@ -31,14 +31,25 @@ public final class ReplicatedRegisters implements RegisterService {
 
   @Override
   public Future<Optional<Register>> get(String name) {
-    return coordination.query(query(REGISTER, name)).map(answer -> {
-      ByteBuffer b = ByteBuffer.wrap(answer);
-      if (b.get() == 0) {
-        return Optional.empty();
-      }
-      long version = b.getLong();
-      return Optional.of(new Register(name, StandardCharsets.UTF_8.decode(b).toString(), version));
-    });
+    return coordination.query(query(REGISTER, name)).map(answer -> register(name, answer));
+  }
+
+  /**
+   * The register as this voter has applied it, possibly stale ({@link
+   * Coordination#serializableQuery}); the linearizability test uses it to show that its checker
+   * catches stale reads.
+   */
+  public Future<Optional<Register>> getSerializable(String name) {
+    return coordination.serializableQuery(query(REGISTER, name)).map(answer -> register(name, answer));
+  }
+
+  private static Optional<Register> register(String name, byte[] answer) {
+    ByteBuffer b = ByteBuffer.wrap(answer);
+    if (b.get() == 0) {
+      return Optional.empty();
+    }
+    long version = b.getLong();
+    return Optional.of(new Register(name, StandardCharsets.UTF_8.decode(b).toString(), version));
   }
 
   @Override

@@ -103,6 +103,61 @@ class RegisterLinearizabilityIT {
     }
   }
 
+  /**
+   * The negative control: a node cut off from the majority still answers serializable reads from
+   * its own state, and the checker must call the history that records one of them (a stale value
+   * read after a newer write was acknowledged) not linearizable. The linearizable read through the
+   * same node answers 503 instead.
+   */
+  @Test
+  void theCheckerCatchesTheStaleReadOfACutOffNode() {
+    HistoryRecorder<Op, Object> recorder = new HistoryRecorder<>();
+    try (CoordinationCluster cluster = new CoordinationCluster(3, dir, new Faults(1), RaftSettings.LAN,
+        REQUEST_TIMEOUT, 10_000)) {
+      cluster.startAll();
+      RegisterService first = cluster.node(0).registers();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (await(first.put("x", "a", Expect.ANY)) == null) {
+        assertThat(System.nanoTime()).as("a leader within 30 s").isLessThan(deadline);
+      }
+      int leader = cluster.leader().orElseThrow();
+      int cut = (leader + 1) % 3;
+      ReplicatedRegisters cutOff = (ReplicatedRegisters) cluster.node(cut).registers();
+      while (!Optional.of("a").equals(CoordinationCluster.await(cutOff.getSerializable("x")).map(Register::value))) {
+        assertThat(System.nanoTime()).as("the follower applies x = a").isLessThan(deadline);
+      }
+      var wa = recorder.invoke(0, new RegisterModel.Write("x", "a"));
+      recorder.ok(wa, Boolean.TRUE);
+
+      cluster.faults.partition(Set.of(cluster.ids.get(cut)),
+          Set.of(cluster.ids.get(leader), cluster.ids.get((leader + 2) % 3)));
+      var wb = recorder.invoke(0, new RegisterModel.Write("x", "b"));
+      assertThat(CoordinationCluster.await(cluster.node(leader).registers().put("x", "b", Expect.ANY)))
+          .isInstanceOf(RegisterResult.Written.class);
+      recorder.ok(wb, Boolean.TRUE);
+
+      var stale = recorder.invoke(1, new RegisterModel.Read("x"));
+      Optional<String> seen = CoordinationCluster.await(cutOff.getSerializable("x")).map(Register::value);
+      recorder.ok(stale, seen);
+      assertThat(seen).contains("a");
+      var linearizable = recorder.invoke(1, new RegisterModel.Read("x"));
+      assertThat(await(cutOff.get("x"), recorder, linearizable, true)).as("a linearizable read when cut off").isNull();
+
+      CheckResult result = LinearizabilityChecker.check(new RegisterModel(), recorder.history(), Duration.ofSeconds(10));
+      System.out.println(result.explanation());
+      assertThat(result.verdict()).isEqualTo(CheckResult.Verdict.NOT_LINEARIZABLE);
+    }
+  }
+
+  /** The result of a call that may fail while the group forms; null if it failed. */
+  private static <T> T await(Future<T> f) {
+    try {
+      return CoordinationCluster.await(f);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   /** One step of the nemesis: a fault for a while, then healing. */
   private static void nemesis(CoordinationCluster cluster, Faults faults, SplittableRandom random, List<String> log,
       AtomicInteger crashes) throws InterruptedException {
