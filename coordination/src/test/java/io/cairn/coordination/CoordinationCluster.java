@@ -38,15 +38,31 @@ final class CoordinationCluster implements AutoCloseable {
   private final RaftSettings raft;
   private final Duration requestTimeout;
   private final long snapshotEntries;
+  private final int voters;
+  private final List<NodeId> initialVoters;
+  private final Duration settle;
   private final Node[] nodes;
   private final FakeMembership[] views;
 
   /** One running node. */
   record Node(NodeId id, Vertx vertx, VertxTransport transport, Coordination coordination, RegisterService registers) {}
 
+  /** {@code size} nodes that are all voters, named in {@code cp.initial-voters}. */
   CoordinationCluster(int size, Path root, Faults faults, RaftSettings raft, Duration requestTimeout,
       long snapshotEntries) {
+    this(size, size, true, Duration.ZERO, root, faults, raft, requestTimeout, snapshotEntries);
+  }
+
+  /**
+   * @param voters {@code cp.voters}
+   * @param named whether the first {@code voters} nodes are named in {@code cp.initial-voters};
+   *     otherwise the nodes pick them by id after {@code settle}
+   */
+  CoordinationCluster(int size, int voters, boolean named, Duration settle, Path root, Faults faults, RaftSettings raft,
+      Duration requestTimeout, long snapshotEntries) {
     this.root = root;
+    this.voters = voters;
+    this.settle = settle;
     this.faults = faults;
     this.raft = raft;
     this.requestTimeout = requestTimeout;
@@ -59,6 +75,7 @@ final class CoordinationCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       views[i] = new FakeMembership(ids.get(i).value());
     }
+    this.initialVoters = named ? ids.subList(0, voters) : List.of();
   }
 
   int size() {
@@ -134,8 +151,8 @@ final class CoordinationCluster implements AutoCloseable {
 
   private void startCoordination(int i) {
     Node n = nodes[i];
-    CoordinationSettings settings = new CoordinationSettings(root.resolve(ids.get(i).value()), nodes.length,
-        ids, Duration.ZERO, requestTimeout, snapshotEntries, raft);
+    CoordinationSettings settings = new CoordinationSettings(root.resolve(ids.get(i).value()), voters,
+        initialVoters, settle, requestTimeout, snapshotEntries, raft);
     Registers machine = new Registers();
     Coordination c = new Coordination(settings, views[i], n.transport(), machine,
         q -> ReplicatedRegisters.answer(machine, q), RaftListener.NONE);

@@ -125,6 +125,36 @@ class CoordinationIT {
   }
 
   @Test
+  void aNonVoterForwardsToTheLeader() {
+    cluster = new CoordinationCluster(4, 3, true, Duration.ZERO, dir, new Faults(7), RaftSettings.LAN,
+        Duration.ofSeconds(5), 10_000);
+    cluster.startAll();
+    long v = eventually(() -> written(await(cluster.node(3).registers().put("via-non-voter", "1", Expect.ANY))));
+    assertThat(await(cluster.node(3).registers().get("via-non-voter"))).contains(new Register("via-non-voter", "1", v));
+    RaftStatus status = await(cluster.node(3).coordination().status());
+    assertThat(status.role()).isEqualTo("NON_VOTER");
+    assertThat(status.voters()).containsExactlyElementsOf(cluster.ids.subList(0, 3));
+    assertThat(status.leader()).isPresent();
+    assertThat(cluster.leader()).isPresent().get().isNotEqualTo(3);
+  }
+
+  @Test
+  void withoutNamedVotersTheMembersWithTheLowestIdsFormTheGroup() {
+    cluster = new CoordinationCluster(4, 3, false, Duration.ofMillis(300), dir, new Faults(7), RaftSettings.LAN,
+        Duration.ofSeconds(5), 10_000);
+    cluster.startAll();
+    eventually(() -> written(await(cluster.node(0).registers().put("k", "v", Expect.ANY))));
+    for (int i = 0; i < 4; i++) {
+      RaftStatus status = await(cluster.node(i).coordination().status());
+      assertThat(status.voters()).as("voters as %s sees them", cluster.ids.get(i))
+          .containsExactlyElementsOf(cluster.ids.subList(0, 3));
+      if (i == 3) {
+        assertThat(status.role()).isEqualTo("NON_VOTER");
+      }
+    }
+  }
+
+  @Test
   void everyNodeRestartedOnNewPortsReformsTheGroupWithEveryCommittedValue() {
     start(Duration.ofSeconds(5));
     long version = eventually(() -> written(await(cluster.node(0).registers().put("keep", "me", Expect.ANY))));
