@@ -2,6 +2,8 @@ package io.cairn.coordination.raft;
 
 import io.cairn.coordination.raft.RaftMessage.AppendEntries;
 import io.cairn.coordination.raft.RaftMessage.AppendEntriesResponse;
+import io.cairn.coordination.raft.RaftMessage.InstallSnapshot;
+import io.cairn.coordination.raft.RaftMessage.InstallSnapshotResponse;
 import io.cairn.coordination.raft.RaftMessage.RequestVote;
 import io.cairn.coordination.raft.RaftMessage.RequestVoteResponse;
 import io.cairn.coordination.raft.Submission.Accepted;
@@ -22,7 +24,8 @@ import java.util.random.RandomGenerator;
 /**
  * Raft as a pure state machine: leader election with randomized timeouts, PreVote and CheckQuorum;
  * log replication with pipelining and fast conflict backtracking; commit by counting replicas of
- * entries of the current term; ReadIndex reads. Inputs carry the time ({@code nowNanos}, from a
+ * entries of the current term; ReadIndex reads; log compaction behind snapshots the shell takes, and
+ * InstallSnapshot for followers that need what was compacted. Inputs carry the time ({@code nowNanos}, from a
  * monotonic source, compared only by subtraction); outputs are drained as {@link Effects}.
  *
  * <p>Durability is the shell's: every hard-state change and appended entry comes out in
@@ -34,6 +37,12 @@ import java.util.random.RandomGenerator;
 public final class RaftCore {
   private record PendingRead(long requestId, long index, long round) {}
 
+  /**
+   * Heartbeat intervals a follower may take to store and acknowledge a snapshot before it is sent
+   * again: a snapshot is big, so it is neither pipelined nor resent with every heartbeat.
+   */
+  static final int SNAPSHOT_RESEND_HEARTBEATS = 4;
+
   private final NodeId self;
   private final List<NodeId> voters;
   private final List<NodeId> peers;
@@ -44,6 +53,8 @@ public final class RaftCore {
   private final long electionSpreadNanos;
   private final long heartbeatNanos;
   private final RaftLog log;
+  /** The snapshot the log was last compacted behind (or restored from); sent to lagging followers. */
+  private Snapshot snapshot;
 
   // Durable (through Effects.persist).
   private long term;
@@ -67,6 +78,7 @@ public final class RaftCore {
   private final ArrayDeque<ReadState> confirmedReads = new ArrayDeque<>();
 
   // Owed to the shell.
+  private Snapshot pendingInstall;
   private HardState reportedHardState;
   private final List<LogEntry> unpersisted = new ArrayList<>();
   private final List<RaftMessage> send = new ArrayList<>();
@@ -75,8 +87,9 @@ public final class RaftCore {
 
   /**
    * A node of the group {@code voters} (which includes {@code self}), restarted from
-   * {@code restored} ({@link DurableState#EMPTY} the first time). Its first election deadline is
-   * set by the first input.
+   * {@code restored} ({@link DurableState#EMPTY} the first time). With a restored snapshot, the log
+   * starts after it and the commit and applied indices at its index (the shell restores its state
+   * machine from it). Its first election deadline is set by the first input.
    */
   public RaftCore(NodeId self, List<NodeId> voters, RaftSettings settings, DurableState restored,
       RandomGenerator random) {
@@ -92,7 +105,9 @@ public final class RaftCore {
     this.electionMinNanos = settings.electionTimeoutMin().toNanos();
     this.electionSpreadNanos = settings.electionTimeoutMax().toNanos() - electionMinNanos;
     this.heartbeatNanos = settings.heartbeatInterval().toNanos();
-    this.log = new RaftLog(restored.log());
+    this.snapshot = restored.snapshot().orElse(null);
+    this.log = snapshot == null ? new RaftLog(restored.log())
+        : new RaftLog(snapshot.index(), snapshot.term(), restored.log());
     HardState hs = restored.hardState();
     if (hs.commitIndex() > log.lastIndex()) {
       throw new IllegalStateException(self + ": restored commit index " + hs.commitIndex()
@@ -100,7 +115,8 @@ public final class RaftCore {
     }
     this.term = hs.term();
     this.votedFor = hs.votedFor().orElse(null);
-    this.commitIndex = hs.commitIndex();
+    this.commitIndex = Math.max(hs.commitIndex(), log.snapshotIndex());
+    this.appliedIndex = log.snapshotIndex();
     this.persistedIndex = log.lastIndex();
     this.reportedHardState = hs;
   }
@@ -143,7 +159,7 @@ public final class RaftCore {
       } else if (m instanceof RequestVoteResponse r && r.preVote() && r.granted()) {
         // the term we would campaign in: nothing to move to yet
       } else {
-        NodeId newLeader = m instanceof AppendEntries ? m.from() : null;
+        NodeId newLeader = m instanceof AppendEntries || m instanceof InstallSnapshot ? m.from() : null;
         becomeFollower(nowNanos, m.term(), newLeader, "higher term from " + m.from());
       }
     } else if (m.term() < term) {
@@ -151,6 +167,8 @@ public final class RaftCore {
         // A stale leader (e.g. rejoining after a partition): tell it our term so it steps down.
         sendAfterPersist.add(new AppendEntriesResponse(self, m.from(), term, false, 0,
             ae.prevLogIndex(), 0, 0, ae.round()));
+      } else if (m instanceof InstallSnapshot is) {
+        sendAfterPersist.add(new InstallSnapshotResponse(self, m.from(), term, 0, 0, is.round()));
       } else if (m instanceof RequestVote rv && rv.preVote()) {
         send.add(new RequestVoteResponse(self, m.from(), term, false, true));
       }
@@ -161,7 +179,9 @@ public final class RaftCore {
       case REQUEST_VOTE_RESPONSE -> onVoteResponse(nowNanos, (RequestVoteResponse) m);
       case APPEND_ENTRIES -> onAppendEntries(nowNanos, (AppendEntries) m);
       case APPEND_ENTRIES_RESPONSE -> onAppendResponse(nowNanos, (AppendEntriesResponse) m);
-      default -> { } // snapshots and leadership transfer: not handled yet
+      case INSTALL_SNAPSHOT -> onInstallSnapshot(nowNanos, (InstallSnapshot) m);
+      case INSTALL_SNAPSHOT_RESPONSE -> onSnapshotResponse((InstallSnapshotResponse) m);
+      default -> { } // leadership transfer: not handled yet
     }
   }
 
@@ -215,12 +235,35 @@ public final class RaftCore {
    */
   public void persisted(long nowNanos, long term, long index) {
     start(nowNanos);
-    if (index > persistedIndex && index <= log.lastIndex() && log.termAt(index) == term) {
+    if (index > persistedIndex && log.hasTermAt(index) && log.termAt(index) == term) {
       persistedIndex = index;
       if (role == Role.LEADER) {
         maybeCommit();
       }
     }
+  }
+
+  /**
+   * The shell has durably stored {@code snapshot}, taken of its state machine after applying every
+   * entry up to {@code snapshot.index()} (at most {@link #appliedIndex()}), and has dropped (or may
+   * drop) its log up to there: the core drops its in-memory entries up to that index too and keeps
+   * the snapshot to send to followers that need them. A snapshot not newer than the current one is
+   * ignored.
+   *
+   * @throws IllegalArgumentException if the snapshot is past the applied index, or its term or
+   *     voters are not this log's at its index
+   */
+  public void compact(long nowNanos, Snapshot snapshot) {
+    start(nowNanos);
+    if (snapshot.index() <= log.snapshotIndex()) {
+      return;
+    }
+    if (snapshot.index() > appliedIndex || log.termAt(snapshot.index()) != snapshot.term()) {
+      throw new IllegalArgumentException(self + ": cannot compact behind " + snapshot + ": applied "
+          + appliedIndex + ", term there " + (snapshot.index() <= log.lastIndex() ? log.termAt(snapshot.index()) : -1));
+    }
+    log.compact(snapshot.index(), snapshot.term());
+    this.snapshot = snapshot;
   }
 
   /** Everything owed to the shell since the last call; see {@link Effects} for the order. */
@@ -231,6 +274,11 @@ public final class RaftCore {
       persist = Optional.of(hs);
       reportedHardState = hs;
     }
+    Optional<Snapshot> install = Optional.ofNullable(pendingInstall);
+    if (pendingInstall != null) {
+      appliedIndex = Math.max(appliedIndex, pendingInstall.index()); // the shell restores it first
+      pendingInstall = null;
+    }
     List<LogEntry> commit = List.of();
     if (commitIndex > appliedIndex) {
       commit = log.range(appliedIndex + 1, commitIndex);
@@ -240,11 +288,11 @@ public final class RaftCore {
     while (!confirmedReads.isEmpty() && confirmedReads.peekFirst().index() <= appliedIndex) {
       reads.add(confirmedReads.pollFirst());
     }
-    if (persist.isEmpty() && unpersisted.isEmpty() && send.isEmpty() && sendAfterPersist.isEmpty()
+    if (install.isEmpty() && persist.isEmpty() && unpersisted.isEmpty() && send.isEmpty() && sendAfterPersist.isEmpty()
         && commit.isEmpty() && reads.isEmpty() && events.isEmpty()) {
       return Effects.NONE;
     }
-    Effects fx = new Effects(persist, unpersisted, send, sendAfterPersist, commit, reads, events);
+    Effects fx = new Effects(install, persist, unpersisted, send, sendAfterPersist, commit, reads, events);
     unpersisted.clear();
     send.clear();
     sendAfterPersist.clear();
@@ -421,12 +469,25 @@ public final class RaftCore {
     lastLeaderContact = nowNanos;
     resetElectionDeadline(nowNanos);
     long prev = ae.prevLogIndex();
-    if (prev > log.lastIndex()) {
+    long prevTerm = ae.prevLogTerm();
+    List<LogEntry> entries = ae.entries();
+    if (prev < log.snapshotIndex()) {
+      // Behind our snapshot: that prefix is committed, so it matches; skip what it covers.
+      int skip = (int) Math.min(entries.size(), log.snapshotIndex() - prev);
+      if (skip > 0 && entries.get(skip - 1).index() == log.snapshotIndex()
+          && entries.get(skip - 1).term() != log.snapshotTerm()) {
+        throw new IllegalStateException(self + ": leader " + ae.from() + " sends " + entries.get(skip - 1)
+            + " where our snapshot has term " + log.snapshotTerm());
+      }
+      entries = entries.subList(skip, entries.size());
+      prev = log.snapshotIndex();
+      prevTerm = log.snapshotTerm();
+    } else if (prev > log.lastIndex()) {
       sendAfterPersist.add(new AppendEntriesResponse(self, ae.from(), term, false, 0, prev, 0,
           log.lastIndex() + 1, ae.round()));
       return;
     }
-    if (log.termAt(prev) != ae.prevLogTerm()) {
+    if (log.termAt(prev) != prevTerm) {
       if (prev <= commitIndex) {
         throw new IllegalStateException(self + ": leader " + ae.from() + " of term " + term
             + " disagrees at committed index " + prev + " (ours " + log.termAt(prev) + ", its "
@@ -438,7 +499,7 @@ public final class RaftCore {
       return;
     }
     long expected = prev + 1;
-    for (LogEntry e : ae.entries()) {
+    for (LogEntry e : entries) {
       if (e.index() != expected++) {
         throw new IllegalStateException(self + ": entries not contiguous after " + prev + " in " + ae);
       }
@@ -454,7 +515,7 @@ public final class RaftCore {
       }
       appendLocal(e);
     }
-    long lastNew = prev + ae.entries().size();
+    long lastNew = prev + entries.size();
     long newCommit = Math.min(ae.leaderCommit(), lastNew);
     if (newCommit > commitIndex) {
       commitIndex = newCommit;
@@ -474,10 +535,21 @@ public final class RaftCore {
       return;
     }
     Progress pr = progress.get(r.from());
+    if (pr == null) {
+      return;
+    }
     pr.recentActive = true;
     if (r.round() > pr.ackedRound) {
       pr.ackedRound = r.round();
       confirmReads();
+    }
+    if (pr.state == Progress.State.SNAPSHOT) {
+      if (r.success() && r.matchIndex() > pr.match) {
+        pr.match = r.matchIndex();
+        maybeCommit();
+        leaveSnapshotIfDone(pr);
+      }
+      return;
     }
     if (r.success()) {
       if (r.matchIndex() > log.lastIndex()) {
@@ -518,6 +590,77 @@ public final class RaftCore {
     sendEntries(pr);
   }
 
+  /**
+   * A follower holds what the leader's snapshot covers (it installed it, or had it already): back
+   * to probing from its match index.
+   */
+  private void leaveSnapshotIfDone(Progress pr) {
+    if (pr.match >= pr.pendingSnapshot) {
+      pr.becomeProbe(pr.match + 1);
+      sendEntries(pr);
+    }
+  }
+
+  private void onSnapshotResponse(InstallSnapshotResponse r) {
+    if (role != Role.LEADER) {
+      return;
+    }
+    Progress pr = progress.get(r.from());
+    if (pr == null) {
+      return;
+    }
+    pr.recentActive = true;
+    if (r.round() > pr.ackedRound) {
+      pr.ackedRound = r.round();
+      confirmReads();
+    }
+    if (r.matchIndex() > log.lastIndex()) {
+      throw new IllegalStateException(self + ": " + r.from() + " claims to match " + r.matchIndex()
+          + " past our last index " + log.lastIndex());
+    }
+    if (r.matchIndex() > pr.match) {
+      pr.match = r.matchIndex();
+      pr.progressed = true;
+      maybeCommit();
+    }
+    if (pr.state == Progress.State.SNAPSHOT) {
+      leaveSnapshotIfDone(pr);
+    }
+  }
+
+  /**
+   * A follower's InstallSnapshot. One already covered by the commit index changes nothing and is
+   * answered at once; otherwise the log is replaced (its suffix kept if it extends the snapshot),
+   * the commit index moves to the snapshot's, and the shell installs it ({@link Effects#install()})
+   * before answering.
+   */
+  private void onInstallSnapshot(long nowNanos, InstallSnapshot is) {
+    if (role != Role.FOLLOWER || !is.from().equals(leader)) {
+      becomeFollower(nowNanos, term, is.from(), "snapshot from the leader of term " + term);
+    }
+    lastLeaderContact = nowNanos;
+    resetElectionDeadline(nowNanos);
+    Snapshot s = is.snapshot();
+    if (s.index() > commitIndex) {
+      boolean kept = log.restore(s.index(), s.term());
+      unpersisted.removeIf(e -> !kept || e.index() <= s.index());
+      persistedIndex = kept ? Math.max(persistedIndex, s.index()) : s.index();
+      commitIndex = s.index();
+      snapshot = s;
+      pendingInstall = s;
+    }
+    sendAfterPersist.add(new InstallSnapshotResponse(self, is.from(), term, s.index(), commitIndex, is.round()));
+  }
+
+  /** Sends the snapshot to {@code pr}, which needs entries it has compacted away. */
+  private void sendSnapshot(Progress pr) {
+    if (snapshot == null || snapshot.index() != log.snapshotIndex()) {
+      throw new IllegalStateException(self + ": no snapshot at " + log.snapshotIndex() + " to send: " + snapshot);
+    }
+    pr.becomeSnapshot(snapshot.index());
+    send.add(new InstallSnapshot(self, pr.peer, term, snapshot, round));
+  }
+
   /** Sends as many AppendEntries with entries as the follower's state and window allow. */
   private void sendEntries(Progress pr) {
     while (sendAppend(pr, false)) {
@@ -529,7 +672,12 @@ public final class RaftCore {
 
   /** One AppendEntries from {@code pr.next}; returns whether it was sent. */
   private boolean sendAppend(Progress pr, boolean allowEmpty) {
-    if (pr.state == Progress.State.PROBE ? pr.paused : pr.inflight.size() >= settings.maxInflight()) {
+    if (pr.state == Progress.State.SNAPSHOT
+        || (pr.state == Progress.State.PROBE ? pr.paused : pr.inflight.size() >= settings.maxInflight())) {
+      return false;
+    }
+    if (pr.next <= log.snapshotIndex()) {
+      sendSnapshot(pr);
       return false;
     }
     List<LogEntry> entries = log.slice(pr.next, settings.maxEntriesPerMessage(), settings.maxBytesPerMessage());
@@ -548,9 +696,14 @@ public final class RaftCore {
     return true;
   }
 
-  /** An empty AppendEntries at the follower's match index, which always matches. */
+  /**
+   * An empty AppendEntries at the follower's match index, which always matches (or at the
+   * snapshot's index if the match is behind it, which a follower that lacks it refuses: it still
+   * acknowledges the round).
+   */
   private void sendHeartbeat(NodeId peer, Progress pr) {
-    send.add(new AppendEntries(self, peer, term, pr.match, log.termAt(pr.match), List.of(), commitIndex, round));
+    long at = Math.max(pr.match, log.snapshotIndex());
+    send.add(new AppendEntries(self, peer, term, at, log.termAt(at), List.of(), commitIndex, round));
   }
 
   private void heartbeat() {
@@ -560,7 +713,12 @@ public final class RaftCore {
         pr.becomeProbe(pr.match + 1); // nothing acknowledged for a whole interval: appends were lost
       }
       pr.progressed = false;
-      if (pr.state == Progress.State.PROBE) {
+      if (pr.state == Progress.State.SNAPSHOT) {
+        sendHeartbeat(e.getKey(), pr);
+        if (++pr.snapshotHeartbeats >= SNAPSHOT_RESEND_HEARTBEATS) {
+          sendSnapshot(pr); // unanswered: lost, or the follower restarted before storing it
+        }
+      } else if (pr.state == Progress.State.PROBE) {
         pr.paused = false;
         sendAppend(pr, true);
       } else {
@@ -657,16 +815,27 @@ public final class RaftCore {
     return log.lastIndex();
   }
 
+  /** The index the log is compacted up to (that of the last snapshot taken or installed), 0 if none. */
+  public long snapshotIndex() {
+    return log.snapshotIndex();
+  }
+
+  /** The snapshot the log is compacted behind, if any. */
+  public Optional<Snapshot> snapshot() {
+    return Optional.ofNullable(snapshot);
+  }
+
   /** The last index reported durable through {@link #persisted}. */
   public long persistedIndex() {
     return persistedIndex;
   }
 
-  /** The term of the entry at {@code index} (0 for index 0). */
+  /** The term of the entry at {@code index} (0 for index 0), for indices from {@link #snapshotIndex()} on. */
   public long termAt(long index) {
     return log.termAt(index);
   }
 
+  /** The entry at {@code index}, which is after {@link #snapshotIndex()}. */
   public LogEntry entry(long index) {
     return log.get(index);
   }
@@ -674,6 +843,7 @@ public final class RaftCore {
   @Override
   public String toString() {
     return self + "[" + role + " t" + term + " leader=" + leader + " last=" + log.lastIndex() + "@"
-        + log.lastTerm() + " commit=" + commitIndex + " persisted=" + persistedIndex + "]";
+        + log.lastTerm() + " commit=" + commitIndex + " persisted=" + persistedIndex + " snapshot="
+        + log.snapshotIndex() + "]";
   }
 }

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.coordination.raft.RaftMessage.AppendEntries;
 import io.cairn.coordination.raft.RaftMessage.AppendEntriesResponse;
+import io.cairn.coordination.raft.RaftMessage.InstallSnapshot;
+import io.cairn.coordination.raft.RaftMessage.InstallSnapshotResponse;
 import io.cairn.coordination.raft.RaftMessage.RequestVote;
+import io.cairn.coordination.raft.RaftMessage.RequestVoteResponse;
 import io.cairn.coordination.raft.Submission.Accepted;
 import io.cairn.coordination.raft.Submission.Refused;
 import io.cairn.membership.NodeId;
@@ -125,6 +128,130 @@ class RaftCoreTest {
     Effects fx = c.drainEffects();
     assertThat(fx.send()).isEmpty();
     assertThat(fx.sendAfterPersist()).isEmpty();
+  }
+
+  /** Makes n1 the leader of term 1 of {n1, n2, n3} with n2's votes; returns the time. */
+  private static long electWithN2(RaftCore c) {
+    c.tick(0);
+    c.tick(MAX_TIMEOUT);
+    c.receive(MAX_TIMEOUT, new RequestVoteResponse(N2, N1, 1, true, true));
+    c.receive(MAX_TIMEOUT, new RequestVoteResponse(N2, N1, 1, true, false));
+    assertThat(c.role()).isEqualTo(Role.LEADER);
+    c.drainEffects();
+    return MAX_TIMEOUT;
+  }
+
+  /** A leader with entries 1..2 of term 1 committed (held by itself and n2) and applied. */
+  private static long leaderWithTwoCommitted(RaftCore c) {
+    long t = electWithN2(c);
+    c.propose(t, new byte[] {1});
+    c.persisted(t, 1, 2);
+    c.receive(t, new AppendEntriesResponse(N2, N1, 1, true, 2, 0, 0, 0, 0));
+    assertThat(c.commitIndex()).isEqualTo(2);
+    assertThat(c.drainEffects().commit()).hasSize(2);
+    return t;
+  }
+
+  private static Snapshot snapshot(long index, long term) {
+    return new Snapshot(index, term, List.of(N1, N2, N3), new byte[] {(byte) index});
+  }
+
+  @Test
+  void aLeaderCompactsAndSendsItsSnapshotToAFollowerThatNeedsCompactedEntries() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    long t = leaderWithTwoCommitted(c);
+    Snapshot snap = snapshot(2, 1);
+    c.compact(t, snap);
+    assertThat(c.snapshotIndex()).isEqualTo(2);
+    assertThat(c.termAt(2)).isEqualTo(1);
+    assertThat(c.snapshot()).contains(snap);
+
+    // n3 answers the leader's first probe (from index 1, now compacted): it gets the snapshot, once.
+    c.receive(t, new AppendEntriesResponse(N3, N1, 1, true, 0, 0, 0, 0, 0));
+    assertThat(c.drainEffects().send()).containsExactly(new InstallSnapshot(N1, N3, 1, snap, 0));
+    c.propose(t, new byte[] {3});
+    assertThat(c.drainEffects().send()).as("nothing but the snapshot until it is answered")
+        .noneMatch(m -> m.to().equals(N3));
+
+    // Unanswered for a few heartbeats: sent again (heartbeats go on meanwhile).
+    for (int i = 1; i <= RaftCore.SNAPSHOT_RESEND_HEARTBEATS; i++) {
+      c.tick(t + i * S.heartbeatInterval().toNanos());
+    }
+    assertThat(c.drainEffects().send()).contains(new InstallSnapshot(N1, N3, 1, snap, 0));
+
+    // Installed: replication resumes right after the snapshot.
+    c.receive(t, new InstallSnapshotResponse(N3, N1, 1, 2, 2, 0));
+    assertThat(c.drainEffects().send()).contains(
+        new AppendEntries(N1, N3, 1, 2, 1, List.of(LogEntry.command(3, 1, new byte[] {3})), 2, 0));
+  }
+
+  @Test
+  void aFollowerInstallsASnapshotAndAnswersOnlyOnceItIsDurable() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(LogEntry.noOp(1, 1)), 0, 0));
+    c.drainEffects();
+    Snapshot snap = snapshot(5, 1);
+    c.receive(1, new InstallSnapshot(N2, N1, 1, snap, 7));
+    Effects fx = c.drainEffects();
+    assertThat(fx.install()).contains(snap);
+    assertThat(fx.persist()).contains(new HardState(1, Optional.empty(), 5));
+    assertThat(fx.commit()).as("the snapshot replaces entries 1..5; nothing to apply on top").isEmpty();
+    assertThat(fx.send()).isEmpty();
+    assertThat(fx.sendAfterPersist()).containsExactly(new InstallSnapshotResponse(N1, N2, 1, 5, 5, 7));
+    assertThat(c.snapshotIndex()).isEqualTo(5);
+    assertThat(c.lastIndex()).isEqualTo(5);
+    assertThat(c.appliedIndex()).isEqualTo(5);
+
+    // Appends continue after it; commits continue from snapshot.index + 1.
+    c.receive(2, new AppendEntries(N2, N1, 1, 5, 1, List.of(LogEntry.noOp(6, 1)), 6, 8));
+    assertThat(c.drainEffects().commit()).containsExactly(LogEntry.noOp(6, 1));
+
+    // A snapshot the commit index already covers changes nothing and is answered at once.
+    c.receive(3, new InstallSnapshot(N2, N1, 1, snap, 9));
+    Effects again = c.drainEffects();
+    assertThat(again.install()).isEmpty();
+    assertThat(again.sendAfterPersist()).containsExactly(new InstallSnapshotResponse(N1, N2, 1, 5, 6, 9));
+  }
+
+  @Test
+  void anInstalledSnapshotKeepsTheLogSuffixThatExtendsIt() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0,
+        List.of(LogEntry.noOp(1, 1), LogEntry.noOp(2, 1), LogEntry.noOp(3, 1)), 0, 0));
+    c.drainEffects();
+    c.receive(1, new InstallSnapshot(N2, N1, 1, snapshot(2, 1), 0));
+    assertThat(c.drainEffects().install()).isPresent();
+    assertThat(c.lastIndex()).isEqualTo(3);
+    assertThat(c.entry(3)).isEqualTo(LogEntry.noOp(3, 1));
+
+    // An append from before the snapshot (delayed) is trimmed to what follows it.
+    c.receive(2, new AppendEntries(N2, N1, 1, 0, 0,
+        List.of(LogEntry.noOp(1, 1), LogEntry.noOp(2, 1), LogEntry.noOp(3, 1), LogEntry.noOp(4, 1)), 3, 0));
+    Effects fx = c.drainEffects();
+    assertThat(fx.append()).containsExactly(LogEntry.noOp(4, 1));
+    assertThat(fx.commit()).containsExactly(LogEntry.noOp(3, 1));
+    assertThat(fx.sendAfterPersist()).containsExactly(new AppendEntriesResponse(N1, N2, 1, true, 4, 2, 0, 0, 0));
+  }
+
+  @Test
+  void aRestartFromASnapshotAppliesOnlyWhatFollowsIt() {
+    Snapshot snap = snapshot(4, 1);
+    RaftCore c = new RaftCore(N1, List.of(N1, N2, N3), S,
+        new DurableState(new HardState(2, Optional.empty(), 5), Optional.of(snap),
+            List.of(LogEntry.noOp(5, 2), LogEntry.noOp(6, 2))), new SplittableRandom(1));
+    assertThat(c.snapshotIndex()).isEqualTo(4);
+    assertThat(c.appliedIndex()).isEqualTo(4);
+    assertThat(c.lastIndex()).isEqualTo(6);
+    assertThat(c.drainEffects().commit()).containsExactly(LogEntry.noOp(5, 2));
+  }
+
+  @Test
+  void compactingPastTheAppliedIndexIsRefused() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    long t = leaderWithTwoCommitted(c);
+    c.propose(t, new byte[] {3});
+    assertThatThrownBy(() -> c.compact(t, snapshot(3, 1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> c.compact(t, snapshot(2, 2))).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

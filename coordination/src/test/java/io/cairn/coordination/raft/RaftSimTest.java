@@ -63,13 +63,14 @@ class RaftSimTest {
       long end = sim.scheduler.now() + FAULT_PHASE.toNanos();
       scheduleClients(sim, r, end);
       scheduleFaults(sim, r, end);
+      scheduleCompactions(sim, r, end);
       sim.scheduler.runUntil(end);
       heal(sim);
       requireLiveness(sim);
       assertThat(sim.acknowledgedWrites).as("writes acknowledged during the run").isPositive();
     });
     synchronized (TOTALS) {
-      long[] t = TOTALS.computeIfAbsent(n, k -> new long[7]);
+      long[] t = TOTALS.computeIfAbsent(n, k -> new long[9]);
       t[0]++;
       t[1] += sim.acknowledgedWrites;
       t[2] += sim.servedReads;
@@ -77,6 +78,8 @@ class RaftSimTest {
       t[4] += sim.elections;
       t[5] += sim.maxCommitted();
       t[6] += sim.scheduler.executed();
+      t[7] += sim.compactions;
+      t[8] += sim.installs;
     }
   }
 
@@ -85,8 +88,9 @@ class RaftSimTest {
   static void printTotals() {
     TOTALS.forEach((n, t) -> System.out.printf(
         "RaftSimTest %d nodes: %d runs passed; %d writes acknowledged, %d ReadIndex reads served, "
-            + "%d crashes, %d elections won, %d entries committed, %d simulation events%n",
-        n, t[0], t[1], t[2], t[3], t[4], t[5], t[6]));
+            + "%d crashes, %d elections won, %d entries committed, %d simulation events, %d compactions, "
+            + "%d snapshots installed%n",
+        n, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]));
   }
 
   private static void scheduleClients(RaftSim sim, SplittableRandom r, long end) {
@@ -101,6 +105,18 @@ class RaftSimTest {
         sim.write(target);
       }
       scheduleClients(sim, r, end);
+    });
+  }
+
+  /** Shells snapshot their state machines now and then, the leader's more often (so it must send them). */
+  private static void scheduleCompactions(RaftSim sim, SplittableRandom r, long end) {
+    sim.scheduler.after(r.nextLong(50_000_000, 600_000_000), () -> {
+      if (sim.scheduler.now() >= end) {
+        return;
+      }
+      Node node = r.nextBoolean() ? sim.leader().orElse(sim.nodes[r.nextInt(sim.n)]) : sim.nodes[r.nextInt(sim.n)];
+      sim.compact(node);
+      scheduleCompactions(sim, r, end);
     });
   }
 
@@ -173,7 +189,7 @@ class RaftSimTest {
         // Wait until every node applied it, or the proposer lost its leadership (the write may be lost).
         sim.runUntil(() -> sim.allApplied(a.index()) || !leader.up || leader.core.term() != a.term()
             || leader.core.role() != Role.LEADER, Duration.ofNanos(Math.max(0, left2)));
-        if (sim.allApplied(a.index()) && sim.nodes[0].core.termAt(a.index()) == a.term()) {
+        if (sim.allApplied(a.index()) && sim.committedTerm(a.index()) == a.term()) {
           return;
         }
       } else {
