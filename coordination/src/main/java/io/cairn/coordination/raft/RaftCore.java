@@ -6,6 +6,8 @@ import io.cairn.coordination.raft.RaftMessage.InstallSnapshot;
 import io.cairn.coordination.raft.RaftMessage.InstallSnapshotResponse;
 import io.cairn.coordination.raft.RaftMessage.RequestVote;
 import io.cairn.coordination.raft.RaftMessage.RequestVoteResponse;
+import io.cairn.coordination.raft.RaftMessage.TimeoutNow;
+import io.cairn.coordination.raft.RaftEvent.LeadershipTransfer;
 import io.cairn.coordination.raft.Submission.Accepted;
 import io.cairn.coordination.raft.Submission.Reason;
 import io.cairn.coordination.raft.Submission.Refused;
@@ -24,7 +26,7 @@ import java.util.random.RandomGenerator;
 /**
  * Raft as a pure state machine: leader election with randomized timeouts, PreVote and CheckQuorum;
  * log replication with pipelining and fast conflict backtracking; commit by counting replicas of
- * entries of the current term; ReadIndex reads; log compaction behind snapshots the shell takes, and
+ * entries of the current term; ReadIndex reads; leadership transfer; log compaction behind snapshots the shell takes, and
  * InstallSnapshot for followers that need what was compacted. Inputs carry the time ({@code nowNanos}, from a
  * monotonic source, compared only by subtraction); outputs are drained as {@link Effects}.
  *
@@ -75,6 +77,9 @@ public final class RaftCore {
   private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
   private long round;
   private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
+  /** A leader handing over: to whom, and until when it tries. */
+  private NodeId transferTarget;
+  private long transferDeadline;
   private final ArrayDeque<ReadState> confirmedReads = new ArrayDeque<>();
 
   // Owed to the shell.
@@ -137,6 +142,9 @@ public final class RaftCore {
         checkQuorumDeadline = nowNanos + electionMinNanos;
         checkQuorum(nowNanos);
       }
+      if (role == Role.LEADER && transferTarget != null && nowNanos - transferDeadline >= 0) {
+        endTransfer(LeadershipTransfer.Outcome.ABORTED, "not done within an election timeout");
+      }
     } else if (nowNanos - electionDeadline >= 0) {
       campaign(nowNanos);
     }
@@ -150,8 +158,8 @@ public final class RaftCore {
     }
     if (m.term() > term) {
       if (m instanceof RequestVote rv) {
-        if (inLease(nowNanos)) {
-          return; // a live leader is known: neither vote nor move to the asker's term
+        if (inLease(nowNanos) && !(rv.transfer() && !rv.preVote())) {
+          return; // a live leader is known (and did not hand over): neither vote nor move to the asker's term
         }
         if (!rv.preVote()) {
           becomeFollower(nowNanos, m.term(), null, "vote request from " + m.from() + " at a higher term");
@@ -159,7 +167,8 @@ public final class RaftCore {
       } else if (m instanceof RequestVoteResponse r && r.preVote() && r.granted()) {
         // the term we would campaign in: nothing to move to yet
       } else {
-        NodeId newLeader = m instanceof AppendEntries || m instanceof InstallSnapshot ? m.from() : null;
+        NodeId newLeader = m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof TimeoutNow
+            ? m.from() : null;
         becomeFollower(nowNanos, m.term(), newLeader, "higher term from " + m.from());
       }
     } else if (m.term() < term) {
@@ -181,7 +190,7 @@ public final class RaftCore {
       case APPEND_ENTRIES_RESPONSE -> onAppendResponse(nowNanos, (AppendEntriesResponse) m);
       case INSTALL_SNAPSHOT -> onInstallSnapshot(nowNanos, (InstallSnapshot) m);
       case INSTALL_SNAPSHOT_RESPONSE -> onSnapshotResponse((InstallSnapshotResponse) m);
-      default -> { } // leadership transfer: not handled yet
+      case TIMEOUT_NOW -> onTimeoutNow(nowNanos, (TimeoutNow) m);
     }
   }
 
@@ -193,6 +202,9 @@ public final class RaftCore {
     start(nowNanos);
     if (role != Role.LEADER) {
       return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    if (transferTarget != null) {
+      return new Refused(Reason.TRANSFERRING, Optional.of(transferTarget));
     }
     LogEntry e = LogEntry.command(log.lastIndex() + 1, term, command.clone());
     appendLocal(e);
@@ -227,6 +239,41 @@ public final class RaftCore {
       }
     }
     return new Accepted(commitIndex, term);
+  }
+
+  /**
+   * Hands leadership to {@code target}, a voter other than this leader (for a graceful shutdown, or
+   * to move load). The leader stops taking proposals (refused with {@link Reason#TRANSFERRING}) so
+   * that the target can catch up, sends it whatever it lacks, and once it holds the whole log sends
+   * it {@link TimeoutNow}: the target campaigns at once, and the voters answer it even while they
+   * still hear from this leader. ReadIndex reads go on being served meanwhile: they append nothing,
+   * and a read is still confirmed only by a majority answering in this leader's term. If no newer
+   * term has begun within an election timeout the transfer is abandoned and proposals are taken
+   * again. {@link RaftEvent.LeadershipTransfer} reports the start and the end.
+   *
+   * @return accepted with the leader's last index and term; refused if this node does not lead, the
+   *     target is not another voter, or a transfer to another target is under way
+   */
+  public Submission transferLeadership(long nowNanos, NodeId target) {
+    start(nowNanos);
+    if (role != Role.LEADER) {
+      return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    if (target.equals(self) || !voters.contains(target)) {
+      return new Refused(Reason.INVALID_CHANGE, Optional.of(self));
+    }
+    if (transferTarget != null) {
+      return target.equals(transferTarget) ? new Accepted(log.lastIndex(), term)
+          : new Refused(Reason.TRANSFERRING, Optional.of(transferTarget));
+    }
+    transferTarget = target;
+    transferDeadline = nowNanos + electionMinNanos;
+    events.add(new LeadershipTransfer(self, term, target, LeadershipTransfer.Outcome.STARTED, "asked"));
+    Progress pr = progress.get(target);
+    if (!maybeSendTimeoutNow(pr)) {
+      sendEntries(pr);
+    }
+    return new Accepted(log.lastIndex(), term);
   }
 
   /**
@@ -342,6 +389,11 @@ public final class RaftCore {
   }
 
   private void becomeCandidate(long nowNanos) {
+    becomeCandidate(nowNanos, false, "won the pre-vote");
+  }
+
+  /** A candidate of a leadership transfer ({@code transfer}) asks voters to ignore their lease. */
+  private void becomeCandidate(long nowNanos, boolean transfer, String reason) {
     Role from = role;
     term++;
     votedFor = self;
@@ -350,14 +402,14 @@ public final class RaftCore {
     votes.clear();
     votes.put(self, true);
     resetElectionDeadline(nowNanos);
-    event(from, "won the pre-vote");
+    event(from, reason);
     if (quorum == 1) {
       becomeLeader(nowNanos);
       return;
     }
     for (NodeId p : peers) {
       // Only once our own vote is durable: a restart must not let us vote twice in this term.
-      sendAfterPersist.add(new RequestVote(self, p, term, log.lastIndex(), log.lastTerm(), false, false));
+      sendAfterPersist.add(new RequestVote(self, p, term, log.lastIndex(), log.lastTerm(), false, transfer));
     }
   }
 
@@ -388,6 +440,10 @@ public final class RaftCore {
       votedFor = null;
     }
     if (from == Role.LEADER) {
+      if (transferTarget != null) {
+        endTransfer(term > oldTerm ? LeadershipTransfer.Outcome.COMPLETED : LeadershipTransfer.Outcome.ABORTED,
+            reason);
+      }
       progress.clear();
       abandonReads();
     }
@@ -414,6 +470,28 @@ public final class RaftCore {
       becomeFollower(nowNanos, term, null, "check-quorum: heard from " + active + " of " + voters.size()
           + " voters in an election timeout");
     }
+  }
+
+  /** The leader hands over: campaign now, without a pre-vote (the leader vouches that we can win). */
+  private void onTimeoutNow(long nowNanos, TimeoutNow tn) {
+    if (role == Role.LEADER || !voters.contains(self)) {
+      return;
+    }
+    becomeCandidate(nowNanos, true, "leadership handed over by " + tn.from());
+  }
+
+  /** Sends TimeoutNow if {@code pr} is the transfer's target and holds the leader's whole log. */
+  private boolean maybeSendTimeoutNow(Progress pr) {
+    if (transferTarget == null || pr == null || !pr.peer.equals(transferTarget) || pr.match != log.lastIndex()) {
+      return false;
+    }
+    send.add(new TimeoutNow(self, transferTarget, term));
+    return true;
+  }
+
+  private void endTransfer(LeadershipTransfer.Outcome outcome, String reason) {
+    events.add(new LeadershipTransfer(self, term, transferTarget, outcome, reason));
+    transferTarget = null;
   }
 
   private void onRequestVote(long nowNanos, RequestVote rv) {
@@ -561,6 +639,7 @@ public final class RaftCore {
         pr.progressed = true;
         maybeCommit();
       }
+      maybeSendTimeoutNow(pr);
       pr.freeInflightUpTo(r.matchIndex());
       if (pr.state == Progress.State.PROBE) {
         if (r.matchIndex() >= pr.next - 1) {
@@ -626,6 +705,7 @@ public final class RaftCore {
     if (pr.state == Progress.State.SNAPSHOT) {
       leaveSnapshotIfDone(pr);
     }
+    maybeSendTimeoutNow(pr);
   }
 
   /**
@@ -800,6 +880,11 @@ public final class RaftCore {
 
   public Optional<NodeId> leader() {
     return Optional.ofNullable(leader);
+  }
+
+  /** The voter this leader is handing leadership to, if it is. */
+  public Optional<NodeId> transferTarget() {
+    return Optional.ofNullable(transferTarget);
   }
 
   public long commitIndex() {

@@ -9,6 +9,9 @@ import io.cairn.coordination.raft.RaftMessage.InstallSnapshot;
 import io.cairn.coordination.raft.RaftMessage.InstallSnapshotResponse;
 import io.cairn.coordination.raft.RaftMessage.RequestVote;
 import io.cairn.coordination.raft.RaftMessage.RequestVoteResponse;
+import io.cairn.coordination.raft.RaftMessage.TimeoutNow;
+import io.cairn.coordination.raft.RaftEvent.LeadershipTransfer;
+import io.cairn.coordination.raft.RaftEvent.LeadershipTransfer.Outcome;
 import io.cairn.coordination.raft.Submission.Accepted;
 import io.cairn.coordination.raft.Submission.Refused;
 import io.cairn.membership.NodeId;
@@ -252,6 +255,77 @@ class RaftCoreTest {
     c.propose(t, new byte[] {3});
     assertThatThrownBy(() -> c.compact(t, snapshot(3, 1))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> c.compact(t, snapshot(2, 2))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aTransferCatchesTheTargetUpThenSendsTimeoutNowAndRefusesProposalsMeanwhile() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    long t = leaderWithTwoCommitted(c);
+    assertThat(c.transferLeadership(t, N1)).isEqualTo(new Refused(Submission.Reason.INVALID_CHANGE, Optional.of(N1)));
+    assertThat(c.transferLeadership(t, NodeId.of("n9")).accepted()).isFalse();
+
+    assertThat(c.transferLeadership(t, N3)).isEqualTo(new Accepted(2, 1));
+    assertThat(c.transferTarget()).contains(N3);
+    assertThat(c.drainEffects().events()).containsExactly(new LeadershipTransfer(N1, 1, N3, Outcome.STARTED, "asked"));
+    assertThat(c.propose(t, new byte[] {9})).isEqualTo(new Refused(Submission.Reason.TRANSFERRING, Optional.of(N3)));
+    assertThat(c.transferLeadership(t, N2)).isEqualTo(new Refused(Submission.Reason.TRANSFERRING, Optional.of(N3)));
+
+    // n3 answers the first probe: it is sent the log; once it holds all of it, TimeoutNow.
+    c.receive(t, new AppendEntriesResponse(N3, N1, 1, true, 0, 0, 0, 0, 0));
+    Effects catchUp = c.drainEffects();
+    assertThat(catchUp.send()).containsExactly(new AppendEntries(N1, N3, 1, 0, 0,
+        List.of(LogEntry.noOp(1, 1), LogEntry.command(2, 1, new byte[] {1})), 2, 0));
+    c.receive(t, new AppendEntriesResponse(N3, N1, 1, true, 2, 0, 0, 0, 0));
+    assertThat(c.drainEffects().send()).containsExactly(new TimeoutNow(N1, N3, 1));
+
+    // n3's transfer vote request reaches the leader: it steps down (transfer complete) and votes.
+    c.receive(t, new RequestVote(N3, N1, 2, 2, 1, false, true));
+    assertThat(c.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(c.transferTarget()).isEmpty();
+    Effects fx = c.drainEffects();
+    assertThat(fx.events()).contains(new LeadershipTransfer(N1, 2, N3, Outcome.COMPLETED, "vote request from n3 at a higher term"));
+    assertThat(fx.sendAfterPersist()).containsExactly(new RequestVoteResponse(N1, N3, 2, true, false));
+  }
+
+  @Test
+  void aTransferNotDoneWithinAnElectionTimeoutIsAbandoned() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    long t = leaderWithTwoCommitted(c);
+    c.transferLeadership(t, N3);
+    c.drainEffects();
+    long step = S.heartbeatInterval().toNanos();
+    for (long at = t + step; at - (t + S.electionTimeoutMin().toNanos()) < step; at += step) {
+      c.receive(at, new AppendEntriesResponse(N2, N1, 1, true, 2, 0, 0, 0, 0)); // n2 keeps the quorum
+      c.tick(at);
+    }
+    assertThat(c.role()).isEqualTo(Role.LEADER);
+    assertThat(c.transferTarget()).isEmpty();
+    assertThat(c.drainEffects().events()).contains(
+        new LeadershipTransfer(N1, 1, N3, Outcome.ABORTED, "not done within an election timeout"));
+    assertThat(c.propose(t, new byte[] {9}).accepted()).isTrue();
+  }
+
+  @Test
+  void timeoutNowMakesAFollowerCampaignAtOnceAskingVotersToIgnoreTheirLease() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(LogEntry.noOp(1, 1)), 0, 0));
+    c.drainEffects();
+    c.receive(1, new TimeoutNow(N2, N1, 1));
+    assertThat(c.role()).isEqualTo(Role.CANDIDATE);
+    assertThat(c.term()).isEqualTo(2);
+    assertThat(c.drainEffects().sendAfterPersist()).containsExactlyInAnyOrder(
+        new RequestVote(N1, N2, 2, 1, 1, false, true), new RequestVote(N1, N3, 2, 1, 1, false, true));
+  }
+
+  @Test
+  void aFollowerWithALiveLeaderStillGrantsATransferVoteIfTheCandidateIsUpToDate() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0, List.of(LogEntry.noOp(1, 1)), 0, 0));
+    c.drainEffects();
+    c.receive(1, new RequestVote(N3, N1, 2, 0, 0, false, true)); // behind us: refused, but the term moves
+    assertThat(c.drainEffects().sendAfterPersist()).containsExactly(new RequestVoteResponse(N1, N3, 2, false, false));
+    c.receive(2, new RequestVote(N3, N1, 3, 1, 1, false, true));
+    assertThat(c.drainEffects().sendAfterPersist()).containsExactly(new RequestVoteResponse(N1, N3, 3, true, false));
   }
 
   @Test

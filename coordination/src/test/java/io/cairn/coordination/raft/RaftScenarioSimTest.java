@@ -113,6 +113,40 @@ class RaftScenarioSimTest {
     });
   }
 
+  /**
+   * A graceful hand-over: the target, caught up, wins at once (well within an election timeout,
+   * though every voter still hears from the old leader), and nothing committed is lost.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void leadershipTransferHandsOverWithinAnElectionTimeout(long seed) {
+    RaftSim sim = reliable(5, seed, "leadershipTransferHandsOverWithinAnElectionTimeout");
+    sim.run(() -> {
+      Node old = settle(sim);
+      Node target = sim.nodes[(old.index + 1) % sim.n];
+      long oldTerm = old.core.term();
+      for (int i = 0; i < 20; i++) {
+        sim.write(old); // the target must catch up on these first
+      }
+      assertThat(sim.transfer(old, target.id)).isInstanceOf(Accepted.class);
+      assertThat(refused(sim.write(old)).reason()).isEqualTo(Submission.Reason.TRANSFERRING);
+      assertThat(sim.runUntil(() -> target.core.role() == Role.LEADER, RaftSim.SETTINGS.electionTimeoutMin()))
+          .as("the target leads").isTrue();
+      assertThat(target.core.term()).as("one election, no pre-vote round").isEqualTo(oldTerm + 1);
+      sim.runFor(Duration.ofMillis(20));
+      assertThat(old.core.role()).isEqualTo(Role.FOLLOWER);
+      assertThat(old.events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(RaftEvent.LeadershipTransfer.class,
+          lt -> assertThat(lt.outcome()).isEqualTo(RaftEvent.LeadershipTransfer.Outcome.COMPLETED)));
+      Accepted a = (Accepted) sim.write(target);
+      assertThat(sim.runUntil(() -> sim.allApplied(a.index()), Duration.ofSeconds(2))).as("writes go on").isTrue();
+    });
+  }
+
+  private static Refused refused(Submission s) {
+    assertThat(s).isInstanceOf(Refused.class);
+    return (Refused) s;
+  }
+
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void preVoteKeepsARejoiningNodeFromDisruptingTheGroup(long seed) {

@@ -132,6 +132,8 @@ final class RaftSim {
   long elections;
   long compactions;
   long installs;
+  long transfersCompleted;
+  long transfersAborted;
 
   RaftSim(int n, long seed) {
     this.seed = seed;
@@ -411,6 +413,13 @@ final class RaftSim {
     for (RaftEvent ev : fx.events()) {
       trace.record(scheduler.now(), "EVENT", node.id, null, ev);
       node.events.add(ev);
+      if (ev instanceof RaftEvent.LeadershipTransfer lt) {
+        if (lt.outcome() == RaftEvent.LeadershipTransfer.Outcome.COMPLETED) {
+          transfersCompleted++;
+        } else if (lt.outcome() == RaftEvent.LeadershipTransfer.Outcome.ABORTED) {
+          transfersAborted++;
+        }
+      }
       if (ev instanceof RoleChanged rc && rc.to() == Role.LEADER) {
         elections++;
         NodeId before = leaderOfTerm.putIfAbsent(rc.term(), node.id);
@@ -469,6 +478,17 @@ final class RaftSim {
       node.reads.put(id, new PendingRead(id, maxAckedWrite));
       trace.record(scheduler.now(), "READ", node.id, null, "request " + id + " at read index " + a.index());
     }
+    flush(node);
+    return s;
+  }
+
+  /** An operator asks {@code node} to hand leadership to {@code target}. */
+  Submission transfer(Node node, NodeId target) {
+    if (!node.up || node.paused) {
+      return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
+    }
+    Submission s = node.core.transferLeadership(now(), target);
+    trace.record(scheduler.now(), "TRANSFER", node.id, target, s);
     flush(node);
     return s;
   }

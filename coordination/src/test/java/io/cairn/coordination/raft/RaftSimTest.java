@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Deterministic simulations of a Raft group under faults: loss, delays that reorder, duplication,
  * partitions (leader isolated, random splits, one-way blocks), crashes that lose what was not
  * durable, restarts, pauses (a long GC or SIGSTOP: the node wakes with its old beliefs), and client
- * writes and ReadIndex reads, to the leader and to random nodes, throughout. {@link RaftSim} checks the
+ * writes and ReadIndex reads, to the leader and to random nodes, throughout; shells snapshot their
+ * state machines and compact at random (so lagging and restarted followers are sent snapshots), and
+ * leaders are asked to hand leadership over at random. {@link RaftSim} checks the
  * safety invariants after every step; each run then heals everything and requires liveness: a
  * leader, and a new write applied by every node, within {@link #LIVENESS_BOUND}.
  *
@@ -70,7 +72,7 @@ class RaftSimTest {
       assertThat(sim.acknowledgedWrites).as("writes acknowledged during the run").isPositive();
     });
     synchronized (TOTALS) {
-      long[] t = TOTALS.computeIfAbsent(n, k -> new long[9]);
+      long[] t = TOTALS.computeIfAbsent(n, k -> new long[11]);
       t[0]++;
       t[1] += sim.acknowledgedWrites;
       t[2] += sim.servedReads;
@@ -80,6 +82,8 @@ class RaftSimTest {
       t[6] += sim.scheduler.executed();
       t[7] += sim.compactions;
       t[8] += sim.installs;
+      t[9] += sim.transfersCompleted;
+      t[10] += sim.transfersAborted;
     }
   }
 
@@ -89,8 +93,8 @@ class RaftSimTest {
     TOTALS.forEach((n, t) -> System.out.printf(
         "RaftSimTest %d nodes: %d runs passed; %d writes acknowledged, %d ReadIndex reads served, "
             + "%d crashes, %d elections won, %d entries committed, %d simulation events, %d compactions, "
-            + "%d snapshots installed%n",
-        n, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]));
+            + "%d snapshots installed, %d leadership transfers completed and %d abandoned%n",
+        n, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10]));
   }
 
   private static void scheduleClients(RaftSim sim, SplittableRandom r, long end) {
@@ -126,7 +130,7 @@ class RaftSimTest {
         return;
       }
       int victim = r.nextInt(sim.n);
-      switch (r.nextInt(8)) {
+      switch (r.nextInt(9)) {
         case 0 -> sim.leader().ifPresent(l -> {
           sim.network.heal();
           sim.network.partition(new int[] {l.index}, sim.allBut(l.index));
@@ -156,6 +160,10 @@ class RaftSimTest {
             sim.scheduler.after(r.nextLong(50_000_000, 1_500_000_000), () -> sim.resume(node));
           }
         }
+        case 7 -> sim.leader().ifPresent(l -> {
+          List<io.cairn.membership.NodeId> others = l.core.voters().stream().filter(v -> !v.equals(l.id)).toList();
+          sim.transfer(l, others.get(r.nextInt(others.size())));
+        });
         default -> { }
       }
       scheduleFaults(sim, r, end);
