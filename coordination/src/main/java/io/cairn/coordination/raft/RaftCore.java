@@ -21,12 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
  * Raft as a pure state machine: leader election with randomized timeouts, PreVote and CheckQuorum;
  * log replication with pipelining and fast conflict backtracking; commit by counting replicas of
- * entries of the current term; ReadIndex reads; leadership transfer; log compaction behind snapshots the shell takes, and
+ * entries of the current term; ReadIndex reads; leadership transfer; single-server voter changes; log compaction behind snapshots the shell takes, and
  * InstallSnapshot for followers that need what was compacted. Inputs carry the time ({@code nowNanos}, from a
  * monotonic source, compared only by subtraction); outputs are drained as {@link Effects}.
  *
@@ -46,9 +47,15 @@ public final class RaftCore {
   static final int SNAPSHOT_RESEND_HEARTBEATS = 4;
 
   private final NodeId self;
-  private final List<NodeId> voters;
-  private final List<NodeId> peers;
-  private final int quorum;
+  // The voter set in force: that of the last CONFIG entry in the log, else of the snapshot, else
+  // the bootstrap set. It changes as CONFIG entries are appended and truncated, not as they commit.
+  private List<NodeId> voters;
+  private List<NodeId> peers;
+  private int quorum;
+  /** The index that set {@link #voters}: a CONFIG entry's, the snapshot's, or 0 for the bootstrap set. */
+  private long configIndex;
+  /** The voters at the log's snapshot index (the bootstrap set without a snapshot). */
+  private List<NodeId> baseVoters;
   private final RaftSettings settings;
   private final RandomGenerator random;
   private final long electionMinNanos;
@@ -91,20 +98,20 @@ public final class RaftCore {
   private final List<RaftEvent> events = new ArrayList<>();
 
   /**
-   * A node of the group {@code voters} (which includes {@code self}), restarted from
-   * {@code restored} ({@link DurableState#EMPTY} the first time). With a restored snapshot, the log
+   * A node of the group bootstrapped with {@code voters}, restarted from {@code restored}
+   * ({@link DurableState#EMPTY} the first time). The voter set in force is that of the last CONFIG
+   * entry in the restored log, else of its snapshot, else {@code voters}; a node not in it (one
+   * about to be added) does not campaign and learns the set from the leader. With a restored snapshot, the log
    * starts after it and the commit and applied indices at its index (the shell restores its state
    * machine from it). Its first election deadline is set by the first input.
    */
   public RaftCore(NodeId self, List<NodeId> voters, RaftSettings settings, DurableState restored,
       RandomGenerator random) {
     this.self = Objects.requireNonNull(self, "self");
-    this.voters = List.copyOf(voters);
-    if (!this.voters.contains(self) || this.voters.stream().distinct().count() != this.voters.size()) {
-      throw new IllegalArgumentException("voters must be distinct and include " + self + ": " + voters);
+    List<NodeId> bootstrap = List.copyOf(voters);
+    if (bootstrap.isEmpty() || bootstrap.stream().distinct().count() != bootstrap.size()) {
+      throw new IllegalArgumentException("voters must be distinct and not empty: " + voters);
     }
-    this.peers = this.voters.stream().filter(v -> !v.equals(self)).toList();
-    this.quorum = this.voters.size() / 2 + 1;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.random = Objects.requireNonNull(random, "random");
     this.electionMinNanos = settings.electionTimeoutMin().toNanos();
@@ -124,6 +131,8 @@ public final class RaftCore {
     this.appliedIndex = log.snapshotIndex();
     this.persistedIndex = log.lastIndex();
     this.reportedHardState = hs;
+    this.baseVoters = snapshot == null ? bootstrap : snapshot.voters();
+    recomputeConfig();
   }
 
   // ---------------------------------------------------------------------------------- inputs
@@ -145,15 +154,20 @@ public final class RaftCore {
       if (role == Role.LEADER && transferTarget != null && nowNanos - transferDeadline >= 0) {
         endTransfer(LeadershipTransfer.Outcome.ABORTED, "not done within an election timeout");
       }
+      stepDownIfRemoved(nowNanos);
     } else if (nowNanos - electionDeadline >= 0) {
-      campaign(nowNanos);
+      if (voters.contains(self)) {
+        campaign(nowNanos);
+      } else {
+        resetElectionDeadline(nowNanos); // not a voter (yet, or any more): never campaigns
+      }
     }
   }
 
   /** A message from a peer. Stale, duplicated and misaddressed messages are ignored. */
   public void receive(long nowNanos, RaftMessage m) {
     start(nowNanos);
-    if (!m.to().equals(self) || !peers.contains(m.from())) {
+    if (!m.to().equals(self) || m.from().equals(self)) {
       return;
     }
     if (m.term() > term) {
@@ -192,6 +206,7 @@ public final class RaftCore {
       case INSTALL_SNAPSHOT_RESPONSE -> onSnapshotResponse((InstallSnapshotResponse) m);
       case TIMEOUT_NOW -> onTimeoutNow(nowNanos, (TimeoutNow) m);
     }
+    stepDownIfRemoved(nowNanos);
   }
 
   /**
@@ -231,14 +246,54 @@ public final class RaftCore {
     }
     round++;
     pendingReads.addLast(new PendingRead(requestId, commitIndex, round));
-    if (quorum == 1) {
-      confirmReads();
-    } else {
-      for (NodeId p : peers) {
-        sendHeartbeat(p, progress.get(p));
-      }
+    for (NodeId p : peers) {
+      sendHeartbeat(p, progress.get(p));
     }
+    confirmReads(); // a lone voter confirms at once
     return new Accepted(commitIndex, term);
+  }
+
+  /**
+   * Proposes {@code newVoters} as the voter set: one server added or removed (Raft's single-server
+   * change, dissertation §4.1, so that every majority of the old set overlaps every majority of the
+   * new one). The CONFIG entry takes effect on each node as soon as it is in its log, not once
+   * committed; a node whose entry is cut away returns to the set before. Accepted only by a leader
+   * that has committed an entry of its own term (else a change by a deposed leader could still be
+   * committed next to this one) and whose previous change has committed. A leader that removes
+   * itself goes on leading, without counting itself, until the change commits; then it hands over
+   * to a caught-up voter (TimeoutNow) and steps down. An added server is sent the log (or the
+   * snapshot) like any follower.
+   *
+   * @return accepted with the CONFIG entry's index and term (it is in force once committed);
+   *     refused if this node does not lead, is transferring leadership, is not ready, has a change
+   *     pending, or the set does not differ from the current one by exactly one server
+   */
+  public Submission changeVoters(long nowNanos, List<NodeId> newVoters) {
+    start(nowNanos);
+    if (role != Role.LEADER) {
+      return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    if (transferTarget != null) {
+      return new Refused(Reason.TRANSFERRING, Optional.of(transferTarget));
+    }
+    if (log.termAt(commitIndex) != term) {
+      return new Refused(Reason.LEADER_NOT_READY, Optional.of(self));
+    }
+    if (configIndex > commitIndex) {
+      return new Refused(Reason.CHANGE_PENDING, Optional.of(self));
+    }
+    long added = newVoters.stream().filter(v -> !voters.contains(v)).count();
+    long removed = voters.stream().filter(v -> !newVoters.contains(v)).count();
+    if (newVoters.isEmpty() || newVoters.stream().distinct().count() != newVoters.size() || added + removed != 1) {
+      return new Refused(Reason.INVALID_CHANGE, Optional.of(self));
+    }
+    LogEntry e = LogEntry.config(log.lastIndex() + 1, term, newVoters);
+    appendLocal(e);
+    for (Progress pr : progress.values()) {
+      sendEntries(pr);
+    }
+    maybeCommit(); // a removal may leave a majority that already holds everything
+    return new Accepted(e.index(), term);
   }
 
   /**
@@ -286,6 +341,7 @@ public final class RaftCore {
       persistedIndex = index;
       if (role == Role.LEADER) {
         maybeCommit();
+        stepDownIfRemoved(nowNanos);
       }
     }
   }
@@ -309,8 +365,13 @@ public final class RaftCore {
       throw new IllegalArgumentException(self + ": cannot compact behind " + snapshot + ": applied "
           + appliedIndex + ", term there " + (snapshot.index() <= log.lastIndex() ? log.termAt(snapshot.index()) : -1));
     }
+    if (!Set.copyOf(snapshot.voters()).equals(Set.copyOf(votersAt(snapshot.index())))) {
+      throw new IllegalArgumentException(self + ": " + snapshot + " has voters " + snapshot.voters()
+          + " but the log has " + votersAt(snapshot.index()) + " at its index");
+    }
     log.compact(snapshot.index(), snapshot.term());
     this.snapshot = snapshot;
+    this.baseVoters = snapshot.voters();
   }
 
   /** Everything owed to the shell since the last call; see {@link Effects} for the order. */
@@ -459,7 +520,7 @@ public final class RaftCore {
   }
 
   private void checkQuorum(long nowNanos) {
-    int active = 1;
+    int active = voters.contains(self) ? 1 : 0;
     for (Progress pr : progress.values()) {
       if (pr.recentActive) {
         active++;
@@ -520,8 +581,8 @@ public final class RaftCore {
       return;
     }
     votes.putIfAbsent(r.from(), r.granted());
-    long granted = votes.values().stream().filter(g -> g).count();
-    long refused = votes.size() - granted;
+    long granted = voters.stream().filter(v -> Boolean.TRUE.equals(votes.get(v))).count();
+    long refused = voters.stream().filter(v -> Boolean.FALSE.equals(votes.get(v))).count();
     if (granted >= quorum) {
       if (r.preVote()) {
         becomeCandidate(nowNanos);
@@ -538,6 +599,9 @@ public final class RaftCore {
   private void appendLocal(LogEntry e) {
     log.append(e);
     unpersisted.add(e);
+    if (e.type() == LogEntry.Type.CONFIG) {
+      setConfig(e.voters(), e.index());
+    }
   }
 
   private void onAppendEntries(long nowNanos, AppendEntries ae) {
@@ -604,6 +668,9 @@ public final class RaftCore {
 
   private void truncateFrom(long index) {
     log.truncateFrom(index);
+    if (configIndex >= index) {
+      recomputeConfig(); // the change was cut away: back to the set before it
+    }
     persistedIndex = Math.min(persistedIndex, index - 1);
     unpersisted.removeIf(e -> e.index() >= index);
   }
@@ -723,6 +790,8 @@ public final class RaftCore {
     Snapshot s = is.snapshot();
     if (s.index() > commitIndex) {
       boolean kept = log.restore(s.index(), s.term());
+      baseVoters = s.voters();
+      recomputeConfig();
       unpersisted.removeIf(e -> !kept || e.index() <= s.index());
       persistedIndex = kept ? Math.max(persistedIndex, s.index()) : s.index();
       commitIndex = s.index();
@@ -808,13 +877,15 @@ public final class RaftCore {
     }
   }
 
-  /** Commits the highest index of the current term held durably by a majority, self included. */
+  /**
+   * Commits the highest index of the current term held durably by a majority of the voters in
+   * force (this leader counts only while it is one of them).
+   */
   private void maybeCommit() {
     long[] match = new long[voters.size()];
     int i = 0;
-    match[i++] = persistedIndex;
-    for (Progress pr : progress.values()) {
-      match[i++] = pr.match;
+    for (NodeId v : voters) {
+      match[i++] = v.equals(self) ? persistedIndex : progress.get(v).match;
     }
     Arrays.sort(match);
     long n = match[match.length - quorum];
@@ -831,7 +902,7 @@ public final class RaftCore {
   private void confirmReads() {
     while (!pendingReads.isEmpty()) {
       PendingRead r = pendingReads.peekFirst();
-      int acks = 1;
+      int acks = voters.contains(self) ? 1 : 0;
       for (Progress pr : progress.values()) {
         if (pr.ackedRound >= r.round()) {
           acks++;
@@ -856,6 +927,75 @@ public final class RaftCore {
     }
   }
 
+  // ----------------------------------------------------------------------------- voter set
+
+  /** The voters in force at {@code index} (from the snapshot's index on). */
+  public List<NodeId> votersAt(long index) {
+    if (index < log.snapshotIndex() || index > log.lastIndex()) {
+      throw new IllegalArgumentException("no voter set known at " + index + " in " + log.snapshotIndex() + ".."
+          + log.lastIndex());
+    }
+    for (long i = index; i > log.snapshotIndex(); i--) {
+      LogEntry e = log.get(i);
+      if (e.type() == LogEntry.Type.CONFIG) {
+        return e.voters();
+      }
+    }
+    return baseVoters;
+  }
+
+  /** The set from the last CONFIG entry in the log, else the base set (after a restart or a cut). */
+  private void recomputeConfig() {
+    for (long i = log.lastIndex(); i > log.snapshotIndex(); i--) {
+      LogEntry e = log.get(i);
+      if (e.type() == LogEntry.Type.CONFIG) {
+        setConfig(e.voters(), i);
+        return;
+      }
+    }
+    setConfig(baseVoters, log.snapshotIndex());
+  }
+
+  /** Puts a voter set in force; a leader starts or stops replicating to the servers it adds or removes. */
+  private void setConfig(List<NodeId> newVoters, long index) {
+    voters = List.copyOf(newVoters);
+    peers = voters.stream().filter(v -> !v.equals(self)).toList();
+    quorum = voters.size() / 2 + 1;
+    configIndex = index;
+    if (role == Role.LEADER) {
+      progress.keySet().retainAll(peers);
+      for (NodeId p : peers) {
+        if (!progress.containsKey(p)) {
+          // Probe from the CONFIG entry itself, so the new voter is sent something at once.
+          Progress pr = new Progress(p, Math.max(1, log.lastIndex()));
+          pr.recentActive = true; // give it a CheckQuorum window to answer
+          progress.put(p, pr);
+        }
+      }
+    }
+  }
+
+  /**
+   * A leader that is not in the voter set goes on leading only until that set is committed (it is
+   * what makes the removal known to a majority); then it hands over to a voter holding the whole
+   * log, if any, and steps down.
+   */
+  private void stepDownIfRemoved(long nowNanos) {
+    if (role != Role.LEADER || voters.contains(self) || commitIndex < configIndex) {
+      return;
+    }
+    Progress best = null;
+    for (Progress pr : progress.values()) {
+      if (pr.match == log.lastIndex() && (best == null || pr.recentActive)) {
+        best = pr;
+      }
+    }
+    if (best != null) {
+      send.add(new TimeoutNow(self, best.peer, term));
+    }
+    becomeFollower(nowNanos, term, null, "removed from the voters by entry " + configIndex);
+  }
+
   private void event(Role from, String reason) {
     events.add(new RaftEvent.RoleChanged(self, term, from, role, Optional.ofNullable(leader), reason));
   }
@@ -866,8 +1006,14 @@ public final class RaftCore {
     return self;
   }
 
+  /** The voter set in force (it may include a change not yet committed). */
   public List<NodeId> voters() {
     return voters;
+  }
+
+  /** The index of the CONFIG entry (or snapshot) that set {@link #voters()}; 0 for the bootstrap set. */
+  public long configIndex() {
+    return configIndex;
   }
 
   public Role role() {

@@ -24,6 +24,10 @@
  *   <li>Leadership transfer: the leader refuses proposals while it hands over (reads go on), for
  *       at most an election timeout; the target campaigns without a pre-vote and voters answer it
  *       despite their lease.
+ *   <li>Voter changes: one server at a time, each CONFIG entry in force as soon as it is in a
+ *       node's log (undone if cut away); a node outside the set never campaigns; a leader that
+ *       removed itself steps down once the change commits. A shell that snapshots records the
+ *       voters in force at the snapshot's index ({@code RaftCore.votersAt}).
  * </ul>
  */
 package io.cairn.coordination.raft;

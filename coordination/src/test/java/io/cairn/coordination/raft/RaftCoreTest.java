@@ -328,6 +328,104 @@ class RaftCoreTest {
     assertThat(c.drainEffects().sendAfterPersist()).containsExactly(new RequestVoteResponse(N1, N3, 3, true, false));
   }
 
+  private static final NodeId N4 = NodeId.of("n4");
+
+  @Test
+  void aVoterChangeIsOneServerAtATimeAfterTheLeaderCommittedInItsTerm() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    long t = electWithN2(c);
+    assertThat(c.changeVoters(t, List.of(N1, N2, N3, N4)))
+        .as("its no-op is not committed yet").isEqualTo(new Refused(Submission.Reason.LEADER_NOT_READY, Optional.of(N1)));
+    c.persisted(t, 1, 1);
+    c.receive(t, new AppendEntriesResponse(N2, N1, 1, true, 1, 0, 0, 0, 0));
+    c.drainEffects();
+    assertThat(c.changeVoters(t, List.of(N1, N2, N4)).accepted()).as("two servers at once").isFalse();
+    assertThat(c.changeVoters(t, List.of(N1, N2, N3))).isEqualTo(new Refused(Submission.Reason.INVALID_CHANGE, Optional.of(N1)));
+
+    assertThat(c.changeVoters(t, List.of(N1, N2, N3, N4))).isEqualTo(new Accepted(2, 1));
+    assertThat(c.voters()).as("in force once appended").containsExactly(N1, N2, N3, N4);
+    assertThat(c.configIndex()).isEqualTo(2);
+    Effects fx = c.drainEffects();
+    assertThat(fx.append()).containsExactly(LogEntry.config(2, 1, List.of(N1, N2, N3, N4)));
+    assertThat(fx.send()).as("the new voter is probed").anyMatch(m -> m.to().equals(N4));
+    assertThat(c.changeVoters(t, List.of(N1, N2, N4, N3).subList(0, 3)))
+        .isEqualTo(new Refused(Submission.Reason.CHANGE_PENDING, Optional.of(N1)));
+
+    // Now a majority is 3 of 4: n1 and n2 are not enough.
+    c.persisted(t, 1, 2);
+    c.receive(t, new AppendEntriesResponse(N2, N1, 1, true, 2, 1, 0, 0, 0));
+    assertThat(c.commitIndex()).isEqualTo(1);
+    c.receive(t, new AppendEntriesResponse(N4, N1, 1, true, 2, 1, 0, 0, 0));
+    assertThat(c.commitIndex()).isEqualTo(2);
+    assertThat(c.changeVoters(t, List.of(N1, N2, N4)).accepted()).as("the next change, once committed").isTrue();
+  }
+
+  @Test
+  void aLeaderThatRemovesItselfLeadsUntilTheChangeCommitsThenHandsOverAndStepsDown() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    long t = leaderWithTwoCommitted(c);
+    c.receive(t, new AppendEntriesResponse(N3, N1, 1, true, 2, 0, 0, 0, 0));
+    c.drainEffects();
+    assertThat(c.changeVoters(t, List.of(N2, N3))).isEqualTo(new Accepted(3, 1));
+    c.persisted(t, 1, 3);
+    c.receive(t, new AppendEntriesResponse(N2, N1, 1, true, 3, 2, 0, 0, 0));
+    assertThat(c.role()).as("its own copy no longer counts: 1 of 2").isEqualTo(Role.LEADER);
+    assertThat(c.commitIndex()).isEqualTo(2);
+    c.drainEffects();
+    c.receive(t, new AppendEntriesResponse(N3, N1, 1, true, 3, 2, 0, 0, 0));
+    assertThat(c.commitIndex()).isEqualTo(3);
+    assertThat(c.role()).isEqualTo(Role.FOLLOWER);
+    Effects fx = c.drainEffects();
+    assertThat(fx.send()).containsOnlyOnce(new TimeoutNow(N1, N3, 1));
+    assertThat(fx.commit()).containsExactly(LogEntry.config(3, 1, List.of(N2, N3)));
+
+    // No longer a voter: it never campaigns.
+    for (long at = t; at < t + 10 * MAX_TIMEOUT; at += MAX_TIMEOUT / 4) {
+      c.tick(at);
+    }
+    assertThat(c.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(c.drainEffects().send()).isEmpty();
+  }
+
+  @Test
+  void aConfigTakesEffectWhenAppendedAndIsUndoneWhenCutAway() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    c.receive(0, new AppendEntries(N2, N1, 1, 0, 0,
+        List.of(LogEntry.noOp(1, 1), LogEntry.config(2, 1, List.of(N1, N2, N3, N4))), 1, 0));
+    assertThat(c.voters()).containsExactly(N1, N2, N3, N4);
+    assertThat(c.votersAt(1)).containsExactly(N1, N2, N3);
+    c.receive(1, new AppendEntries(N3, N1, 2, 1, 1, List.of(LogEntry.noOp(2, 2)), 1, 0));
+    assertThat(c.voters()).containsExactly(N1, N2, N3);
+    assertThat(c.configIndex()).isZero();
+  }
+
+  @Test
+  void aServerNotInTheVoterSetNeverCampaignsButFollows() {
+    RaftCore c = new RaftCore(N4, List.of(N1, N2, N3), S, DurableState.EMPTY, new SplittableRandom(3));
+    for (long at = 0; at < 10 * MAX_TIMEOUT; at += MAX_TIMEOUT / 4) {
+      c.tick(at);
+    }
+    assertThat(c.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(c.drainEffects().send()).isEmpty();
+    c.receive(0, new AppendEntries(N1, N4, 1, 0, 0,
+        List.of(LogEntry.noOp(1, 1), LogEntry.config(2, 1, List.of(N1, N2, N3, N4))), 2, 0));
+    assertThat(c.voters()).contains(N4);
+    assertThat(c.drainEffects().commit()).hasSize(2);
+  }
+
+  @Test
+  void aSnapshotCarriesTheVotersAtItsIndex() {
+    RaftCore c = core(List.of(N1, N2, N3));
+    long t = leaderWithTwoCommitted(c);
+    assertThatThrownBy(() -> c.compact(t, new Snapshot(2, 1, List.of(N1, N2), new byte[0])))
+        .isInstanceOf(IllegalArgumentException.class);
+    RaftCore restarted = new RaftCore(N1, List.of(N1, N2, N3), S,
+        new DurableState(new HardState(1, Optional.empty(), 2), Optional.of(new Snapshot(2, 1, List.of(N1, N2), new byte[0])),
+            List.of()), new SplittableRandom(1));
+    assertThat(restarted.voters()).containsExactly(N1, N2);
+    assertThat(restarted.configIndex()).isEqualTo(2);
+  }
+
   @Test
   void settingsAreValidatedNamingTheKey() {
     assertThatThrownBy(() -> new RaftSettings(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(100), 1, 1, 1))

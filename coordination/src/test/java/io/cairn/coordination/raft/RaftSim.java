@@ -26,11 +26,14 @@ import java.util.function.BooleanSupplier;
  * {@code sendAfterPersist}, apply {@code commit}, answer {@code reads}). A crash loses every batch
  * not yet durable (an unfinished snapshot install too); a restart rebuilds the core from what was.
  * The state machine is a register plus a running hash of every entry applied; a shell may snapshot
- * it at any point ({@link #compact}), after which the durable log starts after the snapshot.
+ * it at any point ({@link #compact}), after which the durable log starts after the snapshot. The
+ * group may have more nodes than voters: the rest wait, with empty logs, to be added
+ * ({@link #changeVoters}).
  *
  * <p>Invariants are checked as each core's effects are drained, i.e. after every step:
  * <ul>
- *   <li>Election Safety: at most one node becomes leader in a term.
+ *   <li>Election Safety: at most one node becomes leader in a term, whatever voter sets the
+ *       nodes have; and only a node in its own voter set campaigns or leads.
  *   <li>Log Matching: every log entry anyone appends with a given (index, term) has the same
  *       content and the same predecessor term; by induction equal (index, term) means equal
  *       prefixes.
@@ -39,8 +42,9 @@ import java.util.function.BooleanSupplier;
  *       an index is the one the group committed there (one global reference); a state restored
  *       from a snapshot (installed or at restart) equals the state after applying the committed
  *       prefix up to the snapshot's index.
- *   <li>Durability of commits: an entry is on a majority of durable logs when it is first
- *       committed, and still is whenever any durable log is cut.
+ *   <li>Durability of commits: an entry is on the durable logs (or snapshots) of a majority of
+ *       the voter set that committed it when it is first committed, and still is whenever any
+ *       durable log is cut.
  *   <li>Reads: a ReadIndex read returns a register no older than the last write acknowledged
  *       before the read was asked for.
  * </ul>
@@ -105,7 +109,6 @@ final class RaftSim {
 
   final long seed;
   final int n;
-  final int quorum;
   private final SplittableRandom random;
   final SimClock clock;
   final SimScheduler scheduler;
@@ -118,6 +121,8 @@ final class RaftSim {
   // Invariant bookkeeping.
   private final Map<Long, NodeId> leaderOfTerm = new HashMap<>();
   private final Map<Long, LogEntry> committed = new HashMap<>();
+  /** The voter set of the leader that first handed out each committed entry. */
+  private final Map<Long, List<NodeId>> committedBy = new HashMap<>();
   /** The state machine's hash after applying the committed entries 1..i, at i. */
   private final ArrayList<Long> prefixHash = new ArrayList<>(List.of(0L));
   private long maxCommitted;
@@ -134,11 +139,20 @@ final class RaftSim {
   long installs;
   long transfersCompleted;
   long transfersAborted;
+  long voterChanges;
 
   RaftSim(int n, long seed) {
+    this(n, n, seed);
+  }
+
+  /** {@code nodes} nodes, of which the first {@code voters} are the bootstrap voter set. */
+  RaftSim(int voters, int nodes, long seed) {
+    this(nodes, seed, voters);
+  }
+
+  private RaftSim(int n, long seed, int initialVoters) {
     this.seed = seed;
     this.n = n;
-    this.quorum = n / 2 + 1;
     this.random = new SplittableRandom(seed);
     this.clock = new SimClock(SimClock.arbitraryStart(random));
     this.scheduler = new SimScheduler(clock);
@@ -147,7 +161,9 @@ final class RaftSim {
     this.nodes = new Node[n];
     for (int i = 0; i < n; i++) {
       nodes[i] = new Node(i);
-      voters.add(nodes[i].id);
+      if (i < initialVoters) {
+        voters.add(nodes[i].id);
+      }
     }
     for (Node node : nodes) {
       node.appliedVoters = List.copyOf(voters);
@@ -371,16 +387,16 @@ final class RaftSim {
 
   /** A committed entry survives any minority of crashes: a majority of durable logs hold it. */
   private void requireDurableOnMajority(LogEntry c, String when) {
-    long i = c.index();
+    List<NodeId> by = committedBy.get(c.index());
     int holders = 0;
     for (Node o : nodes) {
-      if (o.holds(c)) {
+      if (by.contains(o.id) && o.holds(c)) {
         holders++;
       }
     }
-    if (holders < quorum) {
+    if (holders < by.size() / 2 + 1) {
       throw new IllegalStateException("committed entry " + c + " is durable on only " + holders
-          + " of " + n + " nodes when " + when);
+          + " of the voters " + by + " that committed it when " + when);
     }
   }
 
@@ -406,6 +422,7 @@ final class RaftSim {
             + before + " was committed");
       }
       if (e.index() > maxCommitted) {
+        committedBy.put(e.index(), core.voters());
         requireDurableOnMajority(e, node.id + " commits it");
         maxCommitted = e.index();
       }
@@ -419,6 +436,10 @@ final class RaftSim {
         } else if (lt.outcome() == RaftEvent.LeadershipTransfer.Outcome.ABORTED) {
           transfersAborted++;
         }
+      }
+      if (ev instanceof RoleChanged rc && rc.to() != Role.FOLLOWER && rc.to() != rc.from()
+          && !core.voters().contains(node.id)) {
+        throw new IllegalStateException(node.id + " became " + rc.to() + " though not in its voters " + core.voters());
       }
       if (ev instanceof RoleChanged rc && rc.to() == Role.LEADER) {
         elections++;
@@ -489,6 +510,20 @@ final class RaftSim {
     }
     Submission s = node.core.transferLeadership(now(), target);
     trace.record(scheduler.now(), "TRANSFER", node.id, target, s);
+    flush(node);
+    return s;
+  }
+
+  /** An operator asks {@code node} to make {@code newVoters} the voter set. */
+  Submission changeVoters(Node node, List<NodeId> newVoters) {
+    if (!node.up || node.paused) {
+      return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
+    }
+    Submission s = node.core.changeVoters(now(), newVoters);
+    trace.record(scheduler.now(), "VOTERS", node.id, null, newVoters + " " + s);
+    if (s.accepted()) {
+      voterChanges++;
+    }
     flush(node);
     return s;
   }
@@ -583,10 +618,14 @@ final class RaftSim {
     return out.toString();
   }
 
-  /** Every up node has applied {@code index} (and so holds the same entry there). */
+  /**
+   * Every up node that is a voter (as far as the leader knows, if there is one) has applied
+   * {@code index} (and so holds the same entry there).
+   */
   boolean allApplied(long index) {
+    List<NodeId> members = leader().map(l -> l.core.voters()).orElse(voters);
     for (Node node : nodes) {
-      if (node.up && node.applied < index) {
+      if (node.up && members.contains(node.id) && node.applied < index) {
         return false;
       }
     }
