@@ -27,9 +27,10 @@ import java.util.random.RandomGenerator;
 /**
  * Raft as a pure state machine: leader election with randomized timeouts, PreVote and CheckQuorum;
  * log replication with pipelining and fast conflict backtracking; commit by counting replicas of
- * entries of the current term; ReadIndex reads; leadership transfer; single-server voter changes; log compaction behind snapshots the shell takes, and
- * InstallSnapshot for followers that need what was compacted. Inputs carry the time ({@code nowNanos}, from a
- * monotonic source, compared only by subtraction); outputs are drained as {@link Effects}.
+ * entries of the current term; ReadIndex reads; leadership transfer; single-server voter changes;
+ * log compaction behind snapshots the shell takes, and InstallSnapshot for followers that need what
+ * was compacted. Inputs carry the time ({@code nowNanos}, from a monotonic source, compared only by
+ * subtraction); outputs are drained as {@link Effects}.
  *
  * <p>Durability is the shell's: every hard-state change and appended entry comes out in
  * {@link Effects}, votes and acknowledgements wait in {@code sendAfterPersist}, and the leader
@@ -101,8 +102,8 @@ public final class RaftCore {
    * A node of the group bootstrapped with {@code voters}, restarted from {@code restored}
    * ({@link DurableState#EMPTY} the first time). The voter set in force is that of the last CONFIG
    * entry in the restored log, else of its snapshot, else {@code voters}; a node not in it (one
-   * about to be added) does not campaign and learns the set from the leader. With a restored snapshot, the log
-   * starts after it and the commit and applied indices at its index (the shell restores its state
+   * about to be added) does not campaign and learns the set from the leader. With a restored
+   * snapshot, the log starts after it and the commit and applied indices at its index (the shell restores its state
    * machine from it). Its first election deadline is set by the first input.
    */
   public RaftCore(NodeId self, List<NodeId> voters, RaftSettings settings, DurableState restored,
@@ -771,6 +772,8 @@ public final class RaftCore {
     }
     if (pr.state == Progress.State.SNAPSHOT) {
       leaveSnapshotIfDone(pr);
+    } else {
+      pr.next = Math.max(pr.next, pr.match + 1);
     }
     maybeSendTimeoutNow(pr);
   }
