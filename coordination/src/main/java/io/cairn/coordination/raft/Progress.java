@@ -5,10 +5,12 @@ import java.util.ArrayDeque;
 /**
  * A leader's view of one follower. PROBE: one AppendEntries at a time, walking back to where the
  * logs match. REPLICATE: pipelined, {@code next} advanced optimistically, at most
- * {@code maxInflight} messages with entries outstanding.
+ * {@code maxInflight} messages with entries outstanding. SNAPSHOT: the follower needs entries the
+ * leader has compacted away; one InstallSnapshot is outstanding and nothing else is sent but
+ * heartbeats until it is acknowledged (or resent after a while).
  */
 final class Progress {
-  enum State { PROBE, REPLICATE }
+  enum State { PROBE, REPLICATE, SNAPSHOT }
 
   final io.cairn.membership.NodeId peer;
   State state = State.PROBE;
@@ -25,6 +27,9 @@ final class Progress {
   boolean recentActive;
   /** The highest heartbeat round this follower answered in the leader's term. */
   long ackedRound;
+  /** SNAPSHOT: the index of the snapshot sent; heartbeats since it was sent. */
+  long pendingSnapshot;
+  int snapshotHeartbeats;
 
   Progress(io.cairn.membership.NodeId peer, long next) {
     this.peer = peer;
@@ -41,6 +46,14 @@ final class Progress {
     state = State.PROBE;
     this.next = Math.max(next, match + 1);
     paused = false;
+    inflight.clear();
+  }
+
+  void becomeSnapshot(long snapshotIndex) {
+    state = State.SNAPSHOT;
+    pendingSnapshot = snapshotIndex;
+    snapshotHeartbeats = 0;
+    paused = true;
     inflight.clear();
   }
 

@@ -2,8 +2,12 @@ package io.cairn.coordination.raft;
 
 import io.cairn.coordination.raft.RaftMessage.AppendEntries;
 import io.cairn.coordination.raft.RaftMessage.AppendEntriesResponse;
+import io.cairn.coordination.raft.RaftMessage.InstallSnapshot;
+import io.cairn.coordination.raft.RaftMessage.InstallSnapshotResponse;
 import io.cairn.coordination.raft.RaftMessage.RequestVote;
 import io.cairn.coordination.raft.RaftMessage.RequestVoteResponse;
+import io.cairn.coordination.raft.RaftMessage.TimeoutNow;
+import io.cairn.coordination.raft.RaftEvent.LeadershipTransfer;
 import io.cairn.coordination.raft.Submission.Accepted;
 import io.cairn.coordination.raft.Submission.Reason;
 import io.cairn.coordination.raft.Submission.Refused;
@@ -17,13 +21,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
  * Raft as a pure state machine: leader election with randomized timeouts, PreVote and CheckQuorum;
  * log replication with pipelining and fast conflict backtracking; commit by counting replicas of
- * entries of the current term; ReadIndex reads. Inputs carry the time ({@code nowNanos}, from a
- * monotonic source, compared only by subtraction); outputs are drained as {@link Effects}.
+ * entries of the current term; ReadIndex reads; leadership transfer; single-server voter changes;
+ * log compaction behind snapshots the shell takes, and InstallSnapshot for followers that need what
+ * was compacted. Inputs carry the time ({@code nowNanos}, from a monotonic source, compared only by
+ * subtraction); outputs are drained as {@link Effects}.
  *
  * <p>Durability is the shell's: every hard-state change and appended entry comes out in
  * {@link Effects}, votes and acknowledgements wait in {@code sendAfterPersist}, and the leader
@@ -34,16 +41,30 @@ import java.util.random.RandomGenerator;
 public final class RaftCore {
   private record PendingRead(long requestId, long index, long round) {}
 
+  /**
+   * Heartbeat intervals a follower may take to store and acknowledge a snapshot before it is sent
+   * again: a snapshot is big, so it is neither pipelined nor resent with every heartbeat.
+   */
+  static final int SNAPSHOT_RESEND_HEARTBEATS = 4;
+
   private final NodeId self;
-  private final List<NodeId> voters;
-  private final List<NodeId> peers;
-  private final int quorum;
+  // The voter set in force: that of the last CONFIG entry in the log, else of the snapshot, else
+  // the bootstrap set. It changes as CONFIG entries are appended and truncated, not as they commit.
+  private List<NodeId> voters;
+  private List<NodeId> peers;
+  private int quorum;
+  /** The index that set {@link #voters}: a CONFIG entry's, the snapshot's, or 0 for the bootstrap set. */
+  private long configIndex;
+  /** The voters at the log's snapshot index (the bootstrap set without a snapshot). */
+  private List<NodeId> baseVoters;
   private final RaftSettings settings;
   private final RandomGenerator random;
   private final long electionMinNanos;
   private final long electionSpreadNanos;
   private final long heartbeatNanos;
   private final RaftLog log;
+  /** The snapshot the log was last compacted behind (or restored from); sent to lagging followers. */
+  private Snapshot snapshot;
 
   // Durable (through Effects.persist).
   private long term;
@@ -64,9 +85,13 @@ public final class RaftCore {
   private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
   private long round;
   private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
+  /** A leader handing over: to whom, and until when it tries. */
+  private NodeId transferTarget;
+  private long transferDeadline;
   private final ArrayDeque<ReadState> confirmedReads = new ArrayDeque<>();
 
   // Owed to the shell.
+  private Snapshot pendingInstall;
   private HardState reportedHardState;
   private final List<LogEntry> unpersisted = new ArrayList<>();
   private final List<RaftMessage> send = new ArrayList<>();
@@ -74,25 +99,28 @@ public final class RaftCore {
   private final List<RaftEvent> events = new ArrayList<>();
 
   /**
-   * A node of the group {@code voters} (which includes {@code self}), restarted from
-   * {@code restored} ({@link DurableState#EMPTY} the first time). Its first election deadline is
-   * set by the first input.
+   * A node of the group bootstrapped with {@code voters}, restarted from {@code restored}
+   * ({@link DurableState#EMPTY} the first time). The voter set in force is that of the last CONFIG
+   * entry in the restored log, else of its snapshot, else {@code voters}; a node not in it (one
+   * about to be added) does not campaign and learns the set from the leader. With a restored
+   * snapshot, the log starts after it and the commit and applied indices at its index (the shell restores its state
+   * machine from it). Its first election deadline is set by the first input.
    */
   public RaftCore(NodeId self, List<NodeId> voters, RaftSettings settings, DurableState restored,
       RandomGenerator random) {
     this.self = Objects.requireNonNull(self, "self");
-    this.voters = List.copyOf(voters);
-    if (!this.voters.contains(self) || this.voters.stream().distinct().count() != this.voters.size()) {
-      throw new IllegalArgumentException("voters must be distinct and include " + self + ": " + voters);
+    List<NodeId> bootstrap = List.copyOf(voters);
+    if (bootstrap.isEmpty() || bootstrap.stream().distinct().count() != bootstrap.size()) {
+      throw new IllegalArgumentException("voters must be distinct and not empty: " + voters);
     }
-    this.peers = this.voters.stream().filter(v -> !v.equals(self)).toList();
-    this.quorum = this.voters.size() / 2 + 1;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.random = Objects.requireNonNull(random, "random");
     this.electionMinNanos = settings.electionTimeoutMin().toNanos();
     this.electionSpreadNanos = settings.electionTimeoutMax().toNanos() - electionMinNanos;
     this.heartbeatNanos = settings.heartbeatInterval().toNanos();
-    this.log = new RaftLog(restored.log());
+    this.snapshot = restored.snapshot().orElse(null);
+    this.log = snapshot == null ? new RaftLog(restored.log())
+        : new RaftLog(snapshot.index(), snapshot.term(), restored.log());
     HardState hs = restored.hardState();
     if (hs.commitIndex() > log.lastIndex()) {
       throw new IllegalStateException(self + ": restored commit index " + hs.commitIndex()
@@ -100,9 +128,12 @@ public final class RaftCore {
     }
     this.term = hs.term();
     this.votedFor = hs.votedFor().orElse(null);
-    this.commitIndex = hs.commitIndex();
+    this.commitIndex = Math.max(hs.commitIndex(), log.snapshotIndex());
+    this.appliedIndex = log.snapshotIndex();
     this.persistedIndex = log.lastIndex();
     this.reportedHardState = hs;
+    this.baseVoters = snapshot == null ? bootstrap : snapshot.voters();
+    recomputeConfig();
   }
 
   // ---------------------------------------------------------------------------------- inputs
@@ -121,21 +152,29 @@ public final class RaftCore {
         checkQuorumDeadline = nowNanos + electionMinNanos;
         checkQuorum(nowNanos);
       }
+      if (role == Role.LEADER && transferTarget != null && nowNanos - transferDeadline >= 0) {
+        endTransfer(LeadershipTransfer.Outcome.ABORTED, "not done within an election timeout");
+      }
+      stepDownIfRemoved(nowNanos);
     } else if (nowNanos - electionDeadline >= 0) {
-      campaign(nowNanos);
+      if (voters.contains(self)) {
+        campaign(nowNanos);
+      } else {
+        resetElectionDeadline(nowNanos); // not a voter (yet, or any more): never campaigns
+      }
     }
   }
 
   /** A message from a peer. Stale, duplicated and misaddressed messages are ignored. */
   public void receive(long nowNanos, RaftMessage m) {
     start(nowNanos);
-    if (!m.to().equals(self) || !peers.contains(m.from())) {
+    if (!m.to().equals(self) || m.from().equals(self)) {
       return;
     }
     if (m.term() > term) {
       if (m instanceof RequestVote rv) {
-        if (inLease(nowNanos)) {
-          return; // a live leader is known: neither vote nor move to the asker's term
+        if (inLease(nowNanos) && !(rv.transfer() && !rv.preVote())) {
+          return; // a live leader is known (and did not hand over): neither vote nor move to the asker's term
         }
         if (!rv.preVote()) {
           becomeFollower(nowNanos, m.term(), null, "vote request from " + m.from() + " at a higher term");
@@ -143,7 +182,8 @@ public final class RaftCore {
       } else if (m instanceof RequestVoteResponse r && r.preVote() && r.granted()) {
         // the term we would campaign in: nothing to move to yet
       } else {
-        NodeId newLeader = m instanceof AppendEntries ? m.from() : null;
+        NodeId newLeader = m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof TimeoutNow
+            ? m.from() : null;
         becomeFollower(nowNanos, m.term(), newLeader, "higher term from " + m.from());
       }
     } else if (m.term() < term) {
@@ -151,6 +191,8 @@ public final class RaftCore {
         // A stale leader (e.g. rejoining after a partition): tell it our term so it steps down.
         sendAfterPersist.add(new AppendEntriesResponse(self, m.from(), term, false, 0,
             ae.prevLogIndex(), 0, 0, ae.round()));
+      } else if (m instanceof InstallSnapshot is) {
+        sendAfterPersist.add(new InstallSnapshotResponse(self, m.from(), term, 0, 0, is.round()));
       } else if (m instanceof RequestVote rv && rv.preVote()) {
         send.add(new RequestVoteResponse(self, m.from(), term, false, true));
       }
@@ -161,8 +203,11 @@ public final class RaftCore {
       case REQUEST_VOTE_RESPONSE -> onVoteResponse(nowNanos, (RequestVoteResponse) m);
       case APPEND_ENTRIES -> onAppendEntries(nowNanos, (AppendEntries) m);
       case APPEND_ENTRIES_RESPONSE -> onAppendResponse(nowNanos, (AppendEntriesResponse) m);
-      default -> { } // snapshots and leadership transfer: not handled yet
+      case INSTALL_SNAPSHOT -> onInstallSnapshot(nowNanos, (InstallSnapshot) m);
+      case INSTALL_SNAPSHOT_RESPONSE -> onSnapshotResponse((InstallSnapshotResponse) m);
+      case TIMEOUT_NOW -> onTimeoutNow(nowNanos, (TimeoutNow) m);
     }
+    stepDownIfRemoved(nowNanos);
   }
 
   /**
@@ -173,6 +218,9 @@ public final class RaftCore {
     start(nowNanos);
     if (role != Role.LEADER) {
       return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    if (transferTarget != null) {
+      return new Refused(Reason.TRANSFERRING, Optional.of(transferTarget));
     }
     LogEntry e = LogEntry.command(log.lastIndex() + 1, term, command.clone());
     appendLocal(e);
@@ -199,14 +247,89 @@ public final class RaftCore {
     }
     round++;
     pendingReads.addLast(new PendingRead(requestId, commitIndex, round));
-    if (quorum == 1) {
-      confirmReads();
-    } else {
-      for (NodeId p : peers) {
-        sendHeartbeat(p, progress.get(p));
-      }
+    for (NodeId p : peers) {
+      sendHeartbeat(p, progress.get(p));
     }
+    confirmReads(); // a lone voter confirms at once
     return new Accepted(commitIndex, term);
+  }
+
+  /**
+   * Proposes {@code newVoters} as the voter set: one server added or removed (Raft's single-server
+   * change, dissertation §4.1, so that every majority of the old set overlaps every majority of the
+   * new one). The CONFIG entry takes effect on each node as soon as it is in its log, not once
+   * committed; a node whose entry is cut away returns to the set before. Accepted only by a leader
+   * that has committed an entry of its own term (else a change by a deposed leader could still be
+   * committed next to this one) and whose previous change has committed. A leader that removes
+   * itself goes on leading, without counting itself, until the change commits; then it hands over
+   * to a caught-up voter (TimeoutNow) and steps down. An added server is sent the log (or the
+   * snapshot) like any follower.
+   *
+   * @return accepted with the CONFIG entry's index and term (it is in force once committed);
+   *     refused if this node does not lead, is transferring leadership, is not ready, has a change
+   *     pending, or the set does not differ from the current one by exactly one server
+   */
+  public Submission changeVoters(long nowNanos, List<NodeId> newVoters) {
+    start(nowNanos);
+    if (role != Role.LEADER) {
+      return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    if (transferTarget != null) {
+      return new Refused(Reason.TRANSFERRING, Optional.of(transferTarget));
+    }
+    if (log.termAt(commitIndex) != term) {
+      return new Refused(Reason.LEADER_NOT_READY, Optional.of(self));
+    }
+    if (configIndex > commitIndex) {
+      return new Refused(Reason.CHANGE_PENDING, Optional.of(self));
+    }
+    long added = newVoters.stream().filter(v -> !voters.contains(v)).count();
+    long removed = voters.stream().filter(v -> !newVoters.contains(v)).count();
+    if (newVoters.isEmpty() || newVoters.stream().distinct().count() != newVoters.size() || added + removed != 1) {
+      return new Refused(Reason.INVALID_CHANGE, Optional.of(self));
+    }
+    LogEntry e = LogEntry.config(log.lastIndex() + 1, term, newVoters);
+    appendLocal(e);
+    for (Progress pr : progress.values()) {
+      sendEntries(pr);
+    }
+    maybeCommit(); // a removal may leave a majority that already holds everything
+    return new Accepted(e.index(), term);
+  }
+
+  /**
+   * Hands leadership to {@code target}, a voter other than this leader (for a graceful shutdown, or
+   * to move load). The leader stops taking proposals (refused with {@link Reason#TRANSFERRING}) so
+   * that the target can catch up, sends it whatever it lacks, and once it holds the whole log sends
+   * it {@link TimeoutNow}: the target campaigns at once, and the voters answer it even while they
+   * still hear from this leader. ReadIndex reads go on being served meanwhile: they append nothing,
+   * and a read is still confirmed only by a majority answering in this leader's term. If no newer
+   * term has begun within an election timeout the transfer is abandoned and proposals are taken
+   * again. {@link RaftEvent.LeadershipTransfer} reports the start and the end.
+   *
+   * @return accepted with the leader's last index and term; refused if this node does not lead, the
+   *     target is not another voter, or a transfer to another target is under way
+   */
+  public Submission transferLeadership(long nowNanos, NodeId target) {
+    start(nowNanos);
+    if (role != Role.LEADER) {
+      return new Refused(Reason.NOT_LEADER, Optional.ofNullable(leader));
+    }
+    if (target.equals(self) || !voters.contains(target)) {
+      return new Refused(Reason.INVALID_CHANGE, Optional.of(self));
+    }
+    if (transferTarget != null) {
+      return target.equals(transferTarget) ? new Accepted(log.lastIndex(), term)
+          : new Refused(Reason.TRANSFERRING, Optional.of(transferTarget));
+    }
+    transferTarget = target;
+    transferDeadline = nowNanos + electionMinNanos;
+    events.add(new LeadershipTransfer(self, term, target, LeadershipTransfer.Outcome.STARTED, "asked"));
+    Progress pr = progress.get(target);
+    if (!maybeSendTimeoutNow(pr)) {
+      sendEntries(pr);
+    }
+    return new Accepted(log.lastIndex(), term);
   }
 
   /**
@@ -215,12 +338,41 @@ public final class RaftCore {
    */
   public void persisted(long nowNanos, long term, long index) {
     start(nowNanos);
-    if (index > persistedIndex && index <= log.lastIndex() && log.termAt(index) == term) {
+    if (index > persistedIndex && log.hasTermAt(index) && log.termAt(index) == term) {
       persistedIndex = index;
       if (role == Role.LEADER) {
         maybeCommit();
+        stepDownIfRemoved(nowNanos);
       }
     }
+  }
+
+  /**
+   * The shell has durably stored {@code snapshot}, taken of its state machine after applying every
+   * entry up to {@code snapshot.index()} (at most {@link #appliedIndex()}), and has dropped (or may
+   * drop) its log up to there: the core drops its in-memory entries up to that index too and keeps
+   * the snapshot to send to followers that need them. A snapshot not newer than the current one is
+   * ignored.
+   *
+   * @throws IllegalArgumentException if the snapshot is past the applied index, or its term or
+   *     voters are not this log's at its index
+   */
+  public void compact(long nowNanos, Snapshot snapshot) {
+    start(nowNanos);
+    if (snapshot.index() <= log.snapshotIndex()) {
+      return;
+    }
+    if (snapshot.index() > appliedIndex || log.termAt(snapshot.index()) != snapshot.term()) {
+      throw new IllegalArgumentException(self + ": cannot compact behind " + snapshot + ": applied "
+          + appliedIndex + ", term there " + (snapshot.index() <= log.lastIndex() ? log.termAt(snapshot.index()) : -1));
+    }
+    if (!Set.copyOf(snapshot.voters()).equals(Set.copyOf(votersAt(snapshot.index())))) {
+      throw new IllegalArgumentException(self + ": " + snapshot + " has voters " + snapshot.voters()
+          + " but the log has " + votersAt(snapshot.index()) + " at its index");
+    }
+    log.compact(snapshot.index(), snapshot.term());
+    this.snapshot = snapshot;
+    this.baseVoters = snapshot.voters();
   }
 
   /** Everything owed to the shell since the last call; see {@link Effects} for the order. */
@@ -231,6 +383,11 @@ public final class RaftCore {
       persist = Optional.of(hs);
       reportedHardState = hs;
     }
+    Optional<Snapshot> install = Optional.ofNullable(pendingInstall);
+    if (pendingInstall != null) {
+      appliedIndex = Math.max(appliedIndex, pendingInstall.index()); // the shell restores it first
+      pendingInstall = null;
+    }
     List<LogEntry> commit = List.of();
     if (commitIndex > appliedIndex) {
       commit = log.range(appliedIndex + 1, commitIndex);
@@ -240,11 +397,11 @@ public final class RaftCore {
     while (!confirmedReads.isEmpty() && confirmedReads.peekFirst().index() <= appliedIndex) {
       reads.add(confirmedReads.pollFirst());
     }
-    if (persist.isEmpty() && unpersisted.isEmpty() && send.isEmpty() && sendAfterPersist.isEmpty()
+    if (install.isEmpty() && persist.isEmpty() && unpersisted.isEmpty() && send.isEmpty() && sendAfterPersist.isEmpty()
         && commit.isEmpty() && reads.isEmpty() && events.isEmpty()) {
       return Effects.NONE;
     }
-    Effects fx = new Effects(persist, unpersisted, send, sendAfterPersist, commit, reads, events);
+    Effects fx = new Effects(install, persist, unpersisted, send, sendAfterPersist, commit, reads, events);
     unpersisted.clear();
     send.clear();
     sendAfterPersist.clear();
@@ -294,6 +451,11 @@ public final class RaftCore {
   }
 
   private void becomeCandidate(long nowNanos) {
+    becomeCandidate(nowNanos, false, "won the pre-vote");
+  }
+
+  /** A candidate of a leadership transfer ({@code transfer}) asks voters to ignore their lease. */
+  private void becomeCandidate(long nowNanos, boolean transfer, String reason) {
     Role from = role;
     term++;
     votedFor = self;
@@ -302,14 +464,14 @@ public final class RaftCore {
     votes.clear();
     votes.put(self, true);
     resetElectionDeadline(nowNanos);
-    event(from, "won the pre-vote");
+    event(from, reason);
     if (quorum == 1) {
       becomeLeader(nowNanos);
       return;
     }
     for (NodeId p : peers) {
       // Only once our own vote is durable: a restart must not let us vote twice in this term.
-      sendAfterPersist.add(new RequestVote(self, p, term, log.lastIndex(), log.lastTerm(), false, false));
+      sendAfterPersist.add(new RequestVote(self, p, term, log.lastIndex(), log.lastTerm(), false, transfer));
     }
   }
 
@@ -340,6 +502,10 @@ public final class RaftCore {
       votedFor = null;
     }
     if (from == Role.LEADER) {
+      if (transferTarget != null) {
+        endTransfer(term > oldTerm ? LeadershipTransfer.Outcome.COMPLETED : LeadershipTransfer.Outcome.ABORTED,
+            reason);
+      }
       progress.clear();
       abandonReads();
     }
@@ -355,7 +521,7 @@ public final class RaftCore {
   }
 
   private void checkQuorum(long nowNanos) {
-    int active = 1;
+    int active = voters.contains(self) ? 1 : 0;
     for (Progress pr : progress.values()) {
       if (pr.recentActive) {
         active++;
@@ -366,6 +532,28 @@ public final class RaftCore {
       becomeFollower(nowNanos, term, null, "check-quorum: heard from " + active + " of " + voters.size()
           + " voters in an election timeout");
     }
+  }
+
+  /** The leader hands over: campaign now, without a pre-vote (the leader vouches that we can win). */
+  private void onTimeoutNow(long nowNanos, TimeoutNow tn) {
+    if (role == Role.LEADER || !voters.contains(self)) {
+      return;
+    }
+    becomeCandidate(nowNanos, true, "leadership handed over by " + tn.from());
+  }
+
+  /** Sends TimeoutNow if {@code pr} is the transfer's target and holds the leader's whole log. */
+  private boolean maybeSendTimeoutNow(Progress pr) {
+    if (transferTarget == null || pr == null || !pr.peer.equals(transferTarget) || pr.match != log.lastIndex()) {
+      return false;
+    }
+    send.add(new TimeoutNow(self, transferTarget, term));
+    return true;
+  }
+
+  private void endTransfer(LeadershipTransfer.Outcome outcome, String reason) {
+    events.add(new LeadershipTransfer(self, term, transferTarget, outcome, reason));
+    transferTarget = null;
   }
 
   private void onRequestVote(long nowNanos, RequestVote rv) {
@@ -394,8 +582,8 @@ public final class RaftCore {
       return;
     }
     votes.putIfAbsent(r.from(), r.granted());
-    long granted = votes.values().stream().filter(g -> g).count();
-    long refused = votes.size() - granted;
+    long granted = voters.stream().filter(v -> Boolean.TRUE.equals(votes.get(v))).count();
+    long refused = voters.stream().filter(v -> Boolean.FALSE.equals(votes.get(v))).count();
     if (granted >= quorum) {
       if (r.preVote()) {
         becomeCandidate(nowNanos);
@@ -412,6 +600,9 @@ public final class RaftCore {
   private void appendLocal(LogEntry e) {
     log.append(e);
     unpersisted.add(e);
+    if (e.type() == LogEntry.Type.CONFIG) {
+      setConfig(e.voters(), e.index());
+    }
   }
 
   private void onAppendEntries(long nowNanos, AppendEntries ae) {
@@ -421,12 +612,25 @@ public final class RaftCore {
     lastLeaderContact = nowNanos;
     resetElectionDeadline(nowNanos);
     long prev = ae.prevLogIndex();
-    if (prev > log.lastIndex()) {
+    long prevTerm = ae.prevLogTerm();
+    List<LogEntry> entries = ae.entries();
+    if (prev < log.snapshotIndex()) {
+      // Behind our snapshot: that prefix is committed, so it matches; skip what it covers.
+      int skip = (int) Math.min(entries.size(), log.snapshotIndex() - prev);
+      if (skip > 0 && entries.get(skip - 1).index() == log.snapshotIndex()
+          && entries.get(skip - 1).term() != log.snapshotTerm()) {
+        throw new IllegalStateException(self + ": leader " + ae.from() + " sends " + entries.get(skip - 1)
+            + " where our snapshot has term " + log.snapshotTerm());
+      }
+      entries = entries.subList(skip, entries.size());
+      prev = log.snapshotIndex();
+      prevTerm = log.snapshotTerm();
+    } else if (prev > log.lastIndex()) {
       sendAfterPersist.add(new AppendEntriesResponse(self, ae.from(), term, false, 0, prev, 0,
           log.lastIndex() + 1, ae.round()));
       return;
     }
-    if (log.termAt(prev) != ae.prevLogTerm()) {
+    if (log.termAt(prev) != prevTerm) {
       if (prev <= commitIndex) {
         throw new IllegalStateException(self + ": leader " + ae.from() + " of term " + term
             + " disagrees at committed index " + prev + " (ours " + log.termAt(prev) + ", its "
@@ -438,7 +642,7 @@ public final class RaftCore {
       return;
     }
     long expected = prev + 1;
-    for (LogEntry e : ae.entries()) {
+    for (LogEntry e : entries) {
       if (e.index() != expected++) {
         throw new IllegalStateException(self + ": entries not contiguous after " + prev + " in " + ae);
       }
@@ -454,7 +658,7 @@ public final class RaftCore {
       }
       appendLocal(e);
     }
-    long lastNew = prev + ae.entries().size();
+    long lastNew = prev + entries.size();
     long newCommit = Math.min(ae.leaderCommit(), lastNew);
     if (newCommit > commitIndex) {
       commitIndex = newCommit;
@@ -465,6 +669,9 @@ public final class RaftCore {
 
   private void truncateFrom(long index) {
     log.truncateFrom(index);
+    if (configIndex >= index) {
+      recomputeConfig(); // the change was cut away: back to the set before it
+    }
     persistedIndex = Math.min(persistedIndex, index - 1);
     unpersisted.removeIf(e -> e.index() >= index);
   }
@@ -474,10 +681,21 @@ public final class RaftCore {
       return;
     }
     Progress pr = progress.get(r.from());
+    if (pr == null) {
+      return;
+    }
     pr.recentActive = true;
     if (r.round() > pr.ackedRound) {
       pr.ackedRound = r.round();
       confirmReads();
+    }
+    if (pr.state == Progress.State.SNAPSHOT) {
+      if (r.success() && r.matchIndex() > pr.match) {
+        pr.match = r.matchIndex();
+        maybeCommit();
+        leaveSnapshotIfDone(pr);
+      }
+      return;
     }
     if (r.success()) {
       if (r.matchIndex() > log.lastIndex()) {
@@ -489,6 +707,7 @@ public final class RaftCore {
         pr.progressed = true;
         maybeCommit();
       }
+      maybeSendTimeoutNow(pr);
       pr.freeInflightUpTo(r.matchIndex());
       if (pr.state == Progress.State.PROBE) {
         if (r.matchIndex() >= pr.next - 1) {
@@ -518,6 +737,82 @@ public final class RaftCore {
     sendEntries(pr);
   }
 
+  /**
+   * A follower holds what the leader's snapshot covers (it installed it, or had it already): back
+   * to probing from its match index.
+   */
+  private void leaveSnapshotIfDone(Progress pr) {
+    if (pr.match >= pr.pendingSnapshot) {
+      pr.becomeProbe(pr.match + 1);
+      sendEntries(pr);
+    }
+  }
+
+  private void onSnapshotResponse(InstallSnapshotResponse r) {
+    if (role != Role.LEADER) {
+      return;
+    }
+    Progress pr = progress.get(r.from());
+    if (pr == null) {
+      return;
+    }
+    pr.recentActive = true;
+    if (r.round() > pr.ackedRound) {
+      pr.ackedRound = r.round();
+      confirmReads();
+    }
+    if (r.matchIndex() > log.lastIndex()) {
+      throw new IllegalStateException(self + ": " + r.from() + " claims to match " + r.matchIndex()
+          + " past our last index " + log.lastIndex());
+    }
+    if (r.matchIndex() > pr.match) {
+      pr.match = r.matchIndex();
+      pr.progressed = true;
+      maybeCommit();
+    }
+    if (pr.state == Progress.State.SNAPSHOT) {
+      leaveSnapshotIfDone(pr);
+    } else {
+      pr.next = Math.max(pr.next, pr.match + 1);
+    }
+    maybeSendTimeoutNow(pr);
+  }
+
+  /**
+   * A follower's InstallSnapshot. One already covered by the commit index changes nothing and is
+   * answered at once; otherwise the log is replaced (its suffix kept if it extends the snapshot),
+   * the commit index moves to the snapshot's, and the shell installs it ({@link Effects#install()})
+   * before answering.
+   */
+  private void onInstallSnapshot(long nowNanos, InstallSnapshot is) {
+    if (role != Role.FOLLOWER || !is.from().equals(leader)) {
+      becomeFollower(nowNanos, term, is.from(), "snapshot from the leader of term " + term);
+    }
+    lastLeaderContact = nowNanos;
+    resetElectionDeadline(nowNanos);
+    Snapshot s = is.snapshot();
+    if (s.index() > commitIndex) {
+      boolean kept = log.restore(s.index(), s.term());
+      baseVoters = s.voters();
+      recomputeConfig();
+      unpersisted.removeIf(e -> !kept || e.index() <= s.index());
+      persistedIndex = kept ? Math.max(persistedIndex, s.index()) : s.index();
+      commitIndex = s.index();
+      snapshot = s;
+      pendingInstall = s;
+    }
+    sendAfterPersist.add(new InstallSnapshotResponse(self, is.from(), term, s.index(), commitIndex, is.round()));
+  }
+
+  /** Sends the snapshot to {@code pr}, which needs entries it has compacted away. */
+  private void sendSnapshot(Progress pr) {
+    if (snapshot == null || snapshot.index() != log.snapshotIndex()) {
+      throw new IllegalStateException(self + ": no snapshot at " + log.snapshotIndex() + " to send: " + snapshot);
+    }
+    pr.becomeSnapshot(snapshot.index());
+    send.add(new InstallSnapshot(self, pr.peer, term, snapshot, round));
+  }
+
   /** Sends as many AppendEntries with entries as the follower's state and window allow. */
   private void sendEntries(Progress pr) {
     while (sendAppend(pr, false)) {
@@ -529,7 +824,12 @@ public final class RaftCore {
 
   /** One AppendEntries from {@code pr.next}; returns whether it was sent. */
   private boolean sendAppend(Progress pr, boolean allowEmpty) {
-    if (pr.state == Progress.State.PROBE ? pr.paused : pr.inflight.size() >= settings.maxInflight()) {
+    if (pr.state == Progress.State.SNAPSHOT
+        || (pr.state == Progress.State.PROBE ? pr.paused : pr.inflight.size() >= settings.maxInflight())) {
+      return false;
+    }
+    if (pr.next <= log.snapshotIndex()) {
+      sendSnapshot(pr);
       return false;
     }
     List<LogEntry> entries = log.slice(pr.next, settings.maxEntriesPerMessage(), settings.maxBytesPerMessage());
@@ -548,9 +848,14 @@ public final class RaftCore {
     return true;
   }
 
-  /** An empty AppendEntries at the follower's match index, which always matches. */
+  /**
+   * An empty AppendEntries at the follower's match index, which always matches (or at the
+   * snapshot's index if the match is behind it, which a follower that lacks it refuses: it still
+   * acknowledges the round).
+   */
   private void sendHeartbeat(NodeId peer, Progress pr) {
-    send.add(new AppendEntries(self, peer, term, pr.match, log.termAt(pr.match), List.of(), commitIndex, round));
+    long at = Math.max(pr.match, log.snapshotIndex());
+    send.add(new AppendEntries(self, peer, term, at, log.termAt(at), List.of(), commitIndex, round));
   }
 
   private void heartbeat() {
@@ -560,7 +865,12 @@ public final class RaftCore {
         pr.becomeProbe(pr.match + 1); // nothing acknowledged for a whole interval: appends were lost
       }
       pr.progressed = false;
-      if (pr.state == Progress.State.PROBE) {
+      if (pr.state == Progress.State.SNAPSHOT) {
+        sendHeartbeat(e.getKey(), pr);
+        if (++pr.snapshotHeartbeats >= SNAPSHOT_RESEND_HEARTBEATS) {
+          sendSnapshot(pr); // unanswered: lost, or the follower restarted before storing it
+        }
+      } else if (pr.state == Progress.State.PROBE) {
         pr.paused = false;
         sendAppend(pr, true);
       } else {
@@ -570,13 +880,15 @@ public final class RaftCore {
     }
   }
 
-  /** Commits the highest index of the current term held durably by a majority, self included. */
+  /**
+   * Commits the highest index of the current term held durably by a majority of the voters in
+   * force (this leader counts only while it is one of them).
+   */
   private void maybeCommit() {
     long[] match = new long[voters.size()];
     int i = 0;
-    match[i++] = persistedIndex;
-    for (Progress pr : progress.values()) {
-      match[i++] = pr.match;
+    for (NodeId v : voters) {
+      match[i++] = v.equals(self) ? persistedIndex : progress.get(v).match;
     }
     Arrays.sort(match);
     long n = match[match.length - quorum];
@@ -593,7 +905,7 @@ public final class RaftCore {
   private void confirmReads() {
     while (!pendingReads.isEmpty()) {
       PendingRead r = pendingReads.peekFirst();
-      int acks = 1;
+      int acks = voters.contains(self) ? 1 : 0;
       for (Progress pr : progress.values()) {
         if (pr.ackedRound >= r.round()) {
           acks++;
@@ -618,6 +930,75 @@ public final class RaftCore {
     }
   }
 
+  // ----------------------------------------------------------------------------- voter set
+
+  /** The voters in force at {@code index} (from the snapshot's index on). */
+  public List<NodeId> votersAt(long index) {
+    if (index < log.snapshotIndex() || index > log.lastIndex()) {
+      throw new IllegalArgumentException("no voter set known at " + index + " in " + log.snapshotIndex() + ".."
+          + log.lastIndex());
+    }
+    for (long i = index; i > log.snapshotIndex(); i--) {
+      LogEntry e = log.get(i);
+      if (e.type() == LogEntry.Type.CONFIG) {
+        return e.voters();
+      }
+    }
+    return baseVoters;
+  }
+
+  /** The set from the last CONFIG entry in the log, else the base set (after a restart or a cut). */
+  private void recomputeConfig() {
+    for (long i = log.lastIndex(); i > log.snapshotIndex(); i--) {
+      LogEntry e = log.get(i);
+      if (e.type() == LogEntry.Type.CONFIG) {
+        setConfig(e.voters(), i);
+        return;
+      }
+    }
+    setConfig(baseVoters, log.snapshotIndex());
+  }
+
+  /** Puts a voter set in force; a leader starts or stops replicating to the servers it adds or removes. */
+  private void setConfig(List<NodeId> newVoters, long index) {
+    voters = List.copyOf(newVoters);
+    peers = voters.stream().filter(v -> !v.equals(self)).toList();
+    quorum = voters.size() / 2 + 1;
+    configIndex = index;
+    if (role == Role.LEADER) {
+      progress.keySet().retainAll(peers);
+      for (NodeId p : peers) {
+        if (!progress.containsKey(p)) {
+          // Probe from the CONFIG entry itself, so the new voter is sent something at once.
+          Progress pr = new Progress(p, Math.max(1, log.lastIndex()));
+          pr.recentActive = true; // give it a CheckQuorum window to answer
+          progress.put(p, pr);
+        }
+      }
+    }
+  }
+
+  /**
+   * A leader that is not in the voter set goes on leading only until that set is committed (it is
+   * what makes the removal known to a majority); then it hands over to a voter holding the whole
+   * log, if any, and steps down.
+   */
+  private void stepDownIfRemoved(long nowNanos) {
+    if (role != Role.LEADER || voters.contains(self) || commitIndex < configIndex) {
+      return;
+    }
+    Progress best = null;
+    for (Progress pr : progress.values()) {
+      if (pr.match == log.lastIndex() && (best == null || pr.recentActive)) {
+        best = pr;
+      }
+    }
+    if (best != null) {
+      send.add(new TimeoutNow(self, best.peer, term));
+    }
+    becomeFollower(nowNanos, term, null, "removed from the voters by entry " + configIndex);
+  }
+
   private void event(Role from, String reason) {
     events.add(new RaftEvent.RoleChanged(self, term, from, role, Optional.ofNullable(leader), reason));
   }
@@ -628,8 +1009,14 @@ public final class RaftCore {
     return self;
   }
 
+  /** The voter set in force (it may include a change not yet committed). */
   public List<NodeId> voters() {
     return voters;
+  }
+
+  /** The index of the CONFIG entry (or snapshot) that set {@link #voters()}; 0 for the bootstrap set. */
+  public long configIndex() {
+    return configIndex;
   }
 
   public Role role() {
@@ -642,6 +1029,11 @@ public final class RaftCore {
 
   public Optional<NodeId> leader() {
     return Optional.ofNullable(leader);
+  }
+
+  /** The voter this leader is handing leadership to, if it is. */
+  public Optional<NodeId> transferTarget() {
+    return Optional.ofNullable(transferTarget);
   }
 
   public long commitIndex() {
@@ -657,16 +1049,27 @@ public final class RaftCore {
     return log.lastIndex();
   }
 
+  /** The index the log is compacted up to (that of the last snapshot taken or installed), 0 if none. */
+  public long snapshotIndex() {
+    return log.snapshotIndex();
+  }
+
+  /** The snapshot the log is compacted behind, if any. */
+  public Optional<Snapshot> snapshot() {
+    return Optional.ofNullable(snapshot);
+  }
+
   /** The last index reported durable through {@link #persisted}. */
   public long persistedIndex() {
     return persistedIndex;
   }
 
-  /** The term of the entry at {@code index} (0 for index 0). */
+  /** The term of the entry at {@code index} (0 for index 0), for indices from {@link #snapshotIndex()} on. */
   public long termAt(long index) {
     return log.termAt(index);
   }
 
+  /** The entry at {@code index}, which is after {@link #snapshotIndex()}. */
   public LogEntry entry(long index) {
     return log.get(index);
   }
@@ -674,6 +1077,7 @@ public final class RaftCore {
   @Override
   public String toString() {
     return self + "[" + role + " t" + term + " leader=" + leader + " last=" + log.lastIndex() + "@"
-        + log.lastTerm() + " commit=" + commitIndex + " persisted=" + persistedIndex + "]";
+        + log.lastTerm() + " commit=" + commitIndex + " persisted=" + persistedIndex + " snapshot="
+        + log.snapshotIndex() + "]";
   }
 }

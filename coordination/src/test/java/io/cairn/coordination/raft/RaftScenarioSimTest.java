@@ -113,6 +113,107 @@ class RaftScenarioSimTest {
     });
   }
 
+  /**
+   * A graceful hand-over: the target, caught up, wins at once (well within an election timeout,
+   * though every voter still hears from the old leader), and nothing committed is lost.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void leadershipTransferHandsOverWithinAnElectionTimeout(long seed) {
+    RaftSim sim = reliable(5, seed, "leadershipTransferHandsOverWithinAnElectionTimeout");
+    sim.run(() -> {
+      Node old = settle(sim);
+      Node target = sim.nodes[(old.index + 1) % sim.n];
+      long oldTerm = old.core.term();
+      for (int i = 0; i < 20; i++) {
+        sim.write(old); // the target must catch up on these first
+      }
+      assertThat(sim.transfer(old, target.id)).isInstanceOf(Accepted.class);
+      assertThat(refused(sim.write(old)).reason()).isEqualTo(Submission.Reason.TRANSFERRING);
+      assertThat(sim.runUntil(() -> target.core.role() == Role.LEADER, RaftSim.SETTINGS.electionTimeoutMin()))
+          .as("the target leads").isTrue();
+      assertThat(target.core.term()).as("one election, no pre-vote round").isEqualTo(oldTerm + 1);
+      sim.runFor(Duration.ofMillis(20));
+      assertThat(old.core.role()).isEqualTo(Role.FOLLOWER);
+      assertThat(old.events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(RaftEvent.LeadershipTransfer.class,
+          lt -> assertThat(lt.outcome()).isEqualTo(RaftEvent.LeadershipTransfer.Outcome.COMPLETED)));
+      Accepted a = (Accepted) sim.write(target);
+      assertThat(sim.runUntil(() -> sim.allApplied(a.index()), Duration.ofSeconds(2))).as("writes go on").isTrue();
+    });
+  }
+
+  /**
+   * A follower down while the others compact their logs comes back to a leader that no longer has
+   * what it lacks: it is sent the snapshot, installs it, and applies what follows.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void aFollowerBehindTheLeadersSnapshotInstallsIt(long seed) {
+    RaftSim sim = reliable(3, seed, "aFollowerBehindTheLeadersSnapshotInstallsIt");
+    sim.run(() -> {
+      Node leader = settle(sim);
+      Node lagging = sim.nodes[(leader.index + 1) % sim.n];
+      sim.crash(lagging);
+      long last = 0;
+      for (int i = 0; i < 30; i++) {
+        last = ((Accepted) sim.write(leader)).index();
+      }
+      long written = last;
+      assertThat(sim.runUntil(() -> leader.applied >= written, Duration.ofSeconds(1))).isTrue();
+      for (Node node : sim.nodes) {
+        if (node.up) {
+          sim.compact(node);
+        }
+      }
+      assertThat(leader.core.snapshotIndex()).isEqualTo(written);
+      sim.restart(lagging);
+      Accepted after = (Accepted) sim.write(leader);
+      assertThat(sim.runUntil(() -> sim.allApplied(after.index()), Duration.ofSeconds(2))).as("caught up").isTrue();
+      assertThat(sim.installs).as("snapshots installed").isPositive();
+      assertThat(lagging.core.snapshotIndex()).isGreaterThanOrEqualTo(written);
+    });
+  }
+
+  /**
+   * A spare node is added as a fourth voter, then the leader removes itself: it keeps leading until
+   * its removal commits, hands over, and the other three go on without it.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void aNodeIsAddedThenTheLeaderRemovesItself(long seed) {
+    RaftSim sim = new RaftSim(3, 4, seed).replayTest("RaftScenarioSimTest#aNodeIsAddedThenTheLeaderRemovesItself");
+    sim.network.delay(Duration.ofMillis(1), Duration.ofMillis(5));
+    sim.run(() -> {
+      Node leader = settle(sim);
+      Node spare = sim.nodes[3];
+      assertThat(spare.core.role()).as("not a voter: never campaigns").isEqualTo(Role.FOLLOWER);
+      java.util.List<io.cairn.membership.NodeId> four = new java.util.ArrayList<>(leader.core.voters());
+      four.add(spare.id);
+      Accepted add = (Accepted) sim.changeVoters(leader, four);
+      assertThat(sim.runUntil(() -> spare.applied >= add.index(), Duration.ofSeconds(2))).as("the new voter catches up")
+          .isTrue();
+      assertThat(spare.core.voters()).contains(spare.id);
+
+      java.util.List<io.cairn.membership.NodeId> without = four.stream().filter(v -> !v.equals(leader.id)).toList();
+      Accepted remove = (Accepted) sim.changeVoters(leader, without);
+      assertThat(sim.runUntil(() -> leader.core.role() != Role.LEADER, Duration.ofSeconds(1))).as("steps down").isTrue();
+      assertThat(sim.committedTerm(remove.index())).isEqualTo(remove.term());
+      assertThat(sim.runUntil(() -> sim.leader().isPresent() && sim.leader().get() != leader,
+          RaftSim.SETTINGS.electionTimeoutMin())).as("handed over, without waiting for an election timeout").isTrue();
+      Node fresh = sim.leader().orElseThrow();
+      Accepted w = (Accepted) sim.write(fresh);
+      assertThat(sim.runUntil(() -> sim.allApplied(w.index()), Duration.ofSeconds(2))).as("three go on").isTrue();
+      sim.runFor(Duration.ofSeconds(2));
+      assertThat(leader.core.role()).as("the removed node stays out").isEqualTo(Role.FOLLOWER);
+      assertThat(sim.leader()).containsSame(fresh);
+    });
+  }
+
+  private static Refused refused(Submission s) {
+    assertThat(s).isInstanceOf(Refused.class);
+    return (Refused) s;
+  }
+
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void preVoteKeepsARejoiningNodeFromDisruptingTheGroup(long seed) {

@@ -24,19 +24,27 @@ import java.util.function.BooleanSupplier;
  * network, and simulated shells that follow the {@link Effects} protocol (send; write the batch to
  * a durable log after a small random delay, in order; then report {@code persisted}, send
  * {@code sendAfterPersist}, apply {@code commit}, answer {@code reads}). A crash loses every batch
- * not yet durable; a restart rebuilds the core from what was.
+ * not yet durable (an unfinished snapshot install too); a restart rebuilds the core from what was.
+ * The state machine is a register plus a running hash of every entry applied; a shell may snapshot
+ * it at any point ({@link #compact}), after which the durable log starts after the snapshot. The
+ * group may have more nodes than voters: the rest wait, with empty logs, to be added
+ * ({@link #changeVoters}).
  *
  * <p>Invariants are checked as each core's effects are drained, i.e. after every step:
  * <ul>
- *   <li>Election Safety: at most one node becomes leader in a term.
+ *   <li>Election Safety: at most one node becomes leader in a term, whatever voter sets the
+ *       nodes have; and only a node in its own voter set campaigns or leads.
  *   <li>Log Matching: every log entry anyone appends with a given (index, term) has the same
  *       content and the same predecessor term; by induction equal (index, term) means equal
  *       prefixes.
  *   <li>Leader Completeness: a node that becomes leader holds every entry committed so far.
  *   <li>State Machine Safety: every node applies indices 1, 2, 3... and the entry it applies at
- *       an index is the one the group committed there (one global reference).
- *   <li>Durability of commits: an entry is on a majority of durable logs when it is first
- *       committed, and still is whenever any durable log is cut.
+ *       an index is the one the group committed there (one global reference); a state restored
+ *       from a snapshot (installed or at restart) equals the state after applying the committed
+ *       prefix up to the snapshot's index.
+ *   <li>Durability of commits: an entry is on the durable logs (or snapshots) of a majority of
+ *       the voter set that committed it when it is first committed, and still is whenever any
+ *       durable log is cut.
  *   <li>Reads: a ReadIndex read returns a register no older than the last write acknowledged
  *       before the read was asked for.
  * </ul>
@@ -55,10 +63,14 @@ final class RaftSim {
     long walTail;
     // What the simulated disk holds.
     HardState hardState = HardState.INITIAL;
+    Snapshot snapshot;
+    /** The durable entries after {@link #snapshot}. */
     final ArrayList<LogEntry> durableLog = new ArrayList<>();
-    // The state machine: a register holding the index of the last write applied.
+    // The state machine: a register holding the index of the last write applied, and a hash of all.
     long applied;
     long register;
+    long hash;
+    List<NodeId> appliedVoters;
     final Map<Long, PendingWrite> writes = new HashMap<>();
     final Map<Long, PendingRead> reads = new HashMap<>();
     final List<RaftEvent> events = new ArrayList<>();
@@ -69,7 +81,25 @@ final class RaftSim {
     }
 
     DurableState durable() {
-      return new DurableState(hardState, durableLog);
+      return new DurableState(hardState, Optional.ofNullable(snapshot), durableLog);
+    }
+
+    long snapshotIndex() {
+      return snapshot == null ? 0 : snapshot.index();
+    }
+
+    long durableLast() {
+      return snapshotIndex() + durableLog.size();
+    }
+
+    /** The durable entry at {@code i} (after the snapshot), or null. */
+    LogEntry durableEntry(long i) {
+      return i > snapshotIndex() && i <= durableLast() ? durableLog.get((int) (i - snapshotIndex() - 1)) : null;
+    }
+
+    /** Whether the committed entry {@code c} survives a crash here (in the log or a snapshot). */
+    boolean holds(LogEntry c) {
+      return c.index() <= snapshotIndex() || c.equals(durableEntry(c.index()));
     }
   }
 
@@ -79,7 +109,6 @@ final class RaftSim {
 
   final long seed;
   final int n;
-  final int quorum;
   private final SplittableRandom random;
   final SimClock clock;
   final SimScheduler scheduler;
@@ -92,6 +121,10 @@ final class RaftSim {
   // Invariant bookkeeping.
   private final Map<Long, NodeId> leaderOfTerm = new HashMap<>();
   private final Map<Long, LogEntry> committed = new HashMap<>();
+  /** The voter set of the leader that first handed out each committed entry. */
+  private final Map<Long, List<NodeId>> committedBy = new HashMap<>();
+  /** The state machine's hash after applying the committed entries 1..i, at i. */
+  private final ArrayList<Long> prefixHash = new ArrayList<>(List.of(0L));
   private long maxCommitted;
   private final Map<String, Long> seen = new HashMap<>(); // "index@term" -> predecessor term
   private final Map<String, LogEntry> seenEntry = new HashMap<>();
@@ -102,11 +135,24 @@ final class RaftSim {
   long rejectionsReceived;
   long crashes;
   long elections;
+  long compactions;
+  long installs;
+  long transfersCompleted;
+  long transfersAborted;
+  long voterChanges;
 
   RaftSim(int n, long seed) {
+    this(n, n, seed);
+  }
+
+  /** {@code nodes} nodes, of which the first {@code voters} are the bootstrap voter set. */
+  RaftSim(int voters, int nodes, long seed) {
+    this(nodes, seed, voters);
+  }
+
+  private RaftSim(int n, long seed, int initialVoters) {
     this.seed = seed;
     this.n = n;
-    this.quorum = n / 2 + 1;
     this.random = new SplittableRandom(seed);
     this.clock = new SimClock(SimClock.arbitraryStart(random));
     this.scheduler = new SimScheduler(clock);
@@ -115,9 +161,12 @@ final class RaftSim {
     this.nodes = new Node[n];
     for (int i = 0; i < n; i++) {
       nodes[i] = new Node(i);
-      voters.add(nodes[i].id);
+      if (i < initialVoters) {
+        voters.add(nodes[i].id);
+      }
     }
     for (Node node : nodes) {
+      node.appliedVoters = List.copyOf(voters);
       node.core = new RaftCore(node.id, voters, SETTINGS, DurableState.EMPTY, random.split());
       long offset = random.nextLong(TICK_NANOS);
       scheduler.after(offset, () -> tickLoop(node));
@@ -187,6 +236,10 @@ final class RaftSim {
       for (RaftMessage m : fx.sendAfterPersist()) {
         network.send(node.index, indexOf(m.to()), m);
       }
+      fx.install().ifPresent(snap -> {
+        restore(node, snap);
+        installs++;
+      });
       apply(node, fx.commit());
       answer(node, fx.reads());
       flush(node);
@@ -194,29 +247,94 @@ final class RaftSim {
   }
 
   private void write(Node node, Effects fx) {
+    fx.install().ifPresent(snap -> {
+      LogEntry at = node.durableEntry(snap.index());
+      if (at != null && at.term() == snap.term()) {
+        node.durableLog.subList(0, (int) (snap.index() - node.snapshotIndex())).clear();
+      } else {
+        node.durableLog.clear();
+      }
+      node.snapshot = snap;
+    });
     fx.persist().ifPresent(hs -> node.hardState = hs);
-    if (fx.append().isEmpty()) {
-      return;
-    }
-    long first = fx.append().get(0).index();
-    if (first > node.durableLog.size() + 1) {
-      throw new IllegalStateException(node.id + ": append from " + first + " leaves a gap after durable "
-          + node.durableLog.size());
-    }
-    boolean cut = first <= node.durableLog.size();
-    while (node.durableLog.size() >= first) {
-      node.durableLog.remove(node.durableLog.size() - 1);
-    }
-    node.durableLog.addAll(fx.append());
-    if (cut) {
-      for (long i = first; i <= maxCommitted; i++) {
-        requireDurableOnMajority(committed.get(i), node.id + " cut its log at " + first);
+    if (!fx.append().isEmpty()) {
+      long first = fx.append().get(0).index();
+      if (first > node.durableLast() + 1 || first <= node.snapshotIndex()) {
+        throw new IllegalStateException(node.id + ": append from " + first + " does not follow durable "
+            + node.snapshotIndex() + ".." + node.durableLast());
+      }
+      boolean cut = first <= node.durableLast();
+      while (node.durableLast() >= first) {
+        node.durableLog.remove(node.durableLog.size() - 1);
+      }
+      node.durableLog.addAll(fx.append());
+      if (cut) {
+        for (long i = first; i <= maxCommitted; i++) {
+          requireDurableOnMajority(committed.get(i), node.id + " cut its log at " + first);
+        }
       }
     }
-    if (node.hardState.commitIndex() > node.durableLog.size()) {
+    if (node.hardState.commitIndex() > node.durableLast()) {
       throw new IllegalStateException(node.id + ": durable commit " + node.hardState.commitIndex()
-          + " is past the durable log " + node.durableLog.size());
+          + " is past the durable log " + node.durableLast());
     }
+  }
+
+  /** The state machine's hash after applying every committed entry up to {@code index}. */
+  private long prefixHash(long index) {
+    while (prefixHash.size() <= index) {
+      long i = prefixHash.size();
+      LogEntry c = committed.get(i);
+      if (c == null) {
+        throw new IllegalStateException("entry " + i + " was never handed out as committed, yet " + index + " is");
+      }
+      prefixHash.add(mix(prefixHash.get((int) i - 1), c));
+    }
+    return prefixHash.get((int) index);
+  }
+
+  private static long mix(long hash, LogEntry e) {
+    return hash * 1_000_003L + e.hashCode();
+  }
+
+  private static byte[] encodeState(Node node) {
+    return ByteBuffer.allocate(24).putLong(node.applied).putLong(node.register).putLong(node.hash).array();
+  }
+
+  /** Replaces the node's state machine with a snapshot's, which must be the committed prefix's. */
+  private void restore(Node node, Snapshot snap) {
+    ByteBuffer b = ByteBuffer.wrap(snap.data());
+    long index = b.getLong();
+    node.register = b.getLong();
+    node.hash = b.getLong();
+    node.applied = index;
+    node.appliedVoters = snap.voters();
+    if (index != snap.index() || node.hash != prefixHash(index)) {
+      throw new IllegalStateException("State Machine Safety: " + node.id + " restores " + snap + " at " + index
+          + " whose state is not that of the committed prefix");
+    }
+  }
+
+  /**
+   * The node's shell snapshots its state machine at what it has applied, stores it durably (its
+   * durable log then starts after it) and tells the core to compact.
+   */
+  void compact(Node node) {
+    if (!node.up || node.applied <= node.core.snapshotIndex()) {
+      return;
+    }
+    LogEntry at = node.durableEntry(node.applied);
+    if (at == null) {
+      throw new IllegalStateException(node.id + " applied " + node.applied + " which is not in its durable log "
+          + node.snapshotIndex() + ".." + node.durableLast());
+    }
+    Snapshot snap = new Snapshot(node.applied, at.term(), node.appliedVoters, encodeState(node));
+    node.durableLog.subList(0, (int) (snap.index() - node.snapshotIndex())).clear();
+    node.snapshot = snap;
+    node.core.compact(now(), snap);
+    compactions++;
+    trace.record(scheduler.now(), "COMPACT", node.id, null, snap);
+    flush(node);
   }
 
   private void apply(Node node, List<LogEntry> entries) {
@@ -230,8 +348,15 @@ final class RaftSim {
             + " where the group committed " + ref);
       }
       node.applied = e.index();
+      node.hash = mix(node.hash, e);
+      if (node.hash != prefixHash(e.index())) {
+        throw new IllegalStateException("State Machine Safety: " + node.id + " state after " + e
+            + " differs from the committed prefix's");
+      }
       if (e.type() == LogEntry.Type.COMMAND) {
         node.register = e.index();
+      } else if (e.type() == LogEntry.Type.CONFIG) {
+        node.appliedVoters = e.voters();
       }
       PendingWrite w = node.writes.remove(e.index());
       if (w != null && w.term() == e.term()) {
@@ -262,16 +387,16 @@ final class RaftSim {
 
   /** A committed entry survives any minority of crashes: a majority of durable logs hold it. */
   private void requireDurableOnMajority(LogEntry c, String when) {
-    long i = c.index();
+    List<NodeId> by = committedBy.get(c.index());
     int holders = 0;
     for (Node o : nodes) {
-      if (o.durableLog.size() >= i && o.durableLog.get((int) i - 1).equals(c)) {
+      if (by.contains(o.id) && o.holds(c)) {
         holders++;
       }
     }
-    if (holders < quorum) {
+    if (holders < by.size() / 2 + 1) {
       throw new IllegalStateException("committed entry " + c + " is durable on only " + holders
-          + " of " + n + " nodes when " + when);
+          + " of the voters " + by + " that committed it when " + when);
     }
   }
 
@@ -297,6 +422,7 @@ final class RaftSim {
             + before + " was committed");
       }
       if (e.index() > maxCommitted) {
+        committedBy.put(e.index(), core.voters());
         requireDurableOnMajority(e, node.id + " commits it");
         maxCommitted = e.index();
       }
@@ -304,6 +430,17 @@ final class RaftSim {
     for (RaftEvent ev : fx.events()) {
       trace.record(scheduler.now(), "EVENT", node.id, null, ev);
       node.events.add(ev);
+      if (ev instanceof RaftEvent.LeadershipTransfer lt) {
+        if (lt.outcome() == RaftEvent.LeadershipTransfer.Outcome.COMPLETED) {
+          transfersCompleted++;
+        } else if (lt.outcome() == RaftEvent.LeadershipTransfer.Outcome.ABORTED) {
+          transfersAborted++;
+        }
+      }
+      if (ev instanceof RoleChanged rc && rc.to() != Role.FOLLOWER && rc.to() != rc.from()
+          && !core.voters().contains(node.id)) {
+        throw new IllegalStateException(node.id + " became " + rc.to() + " though not in its voters " + core.voters());
+      }
       if (ev instanceof RoleChanged rc && rc.to() == Role.LEADER) {
         elections++;
         NodeId before = leaderOfTerm.putIfAbsent(rc.term(), node.id);
@@ -311,9 +448,11 @@ final class RaftSim {
           throw new IllegalStateException("Election Safety: " + node.id + " and " + before
               + " both lead term " + rc.term());
         }
-        for (long i = 1; i <= maxCommitted; i++) {
+        for (long i = Math.max(1, core.snapshotIndex()); i <= maxCommitted; i++) {
           LogEntry c = committed.get(i);
-          if (core.lastIndex() < i || !core.entry(i).equals(c)) {
+          boolean has = i == core.snapshotIndex() ? core.termAt(i) == c.term()
+              : core.lastIndex() >= i && core.entry(i).equals(c);
+          if (!has) {
             throw new IllegalStateException("Leader Completeness: new leader " + core + " lacks committed " + c);
           }
         }
@@ -364,6 +503,31 @@ final class RaftSim {
     return s;
   }
 
+  /** An operator asks {@code node} to hand leadership to {@code target}. */
+  Submission transfer(Node node, NodeId target) {
+    if (!node.up || node.paused) {
+      return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
+    }
+    Submission s = node.core.transferLeadership(now(), target);
+    trace.record(scheduler.now(), "TRANSFER", node.id, target, s);
+    flush(node);
+    return s;
+  }
+
+  /** An operator asks {@code node} to make {@code newVoters} the voter set. */
+  Submission changeVoters(Node node, List<NodeId> newVoters) {
+    if (!node.up || node.paused) {
+      return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
+    }
+    Submission s = node.core.changeVoters(now(), newVoters);
+    trace.record(scheduler.now(), "VOTERS", node.id, null, newVoters + " " + s);
+    if (s.accepted()) {
+      voterChanges++;
+    }
+    flush(node);
+    return s;
+  }
+
   /** Stops a node as SIGSTOP would: no ticks, nothing sent or received; its state is kept. */
   void pause(Node node) {
     node.paused = true;
@@ -400,6 +564,11 @@ final class RaftSim {
     node.walTail = scheduler.now();
     node.applied = 0;
     node.register = 0;
+    node.hash = 0;
+    node.appliedVoters = List.copyOf(voters);
+    if (node.snapshot != null) {
+      restore(node, node.snapshot);
+    }
     network.up(node.index);
     trace.record(scheduler.now(), "RESTART", node.id, null, node.core);
     flush(node);
@@ -443,15 +612,20 @@ final class RaftSim {
     StringBuilder out = new StringBuilder();
     for (Node node : nodes) {
       out.append("\n    ").append(node.up ? node.core.toString() : node.id + "[down]")
-          .append(" applied=").append(node.applied).append(" durable=").append(node.durableLog.size());
+          .append(" applied=").append(node.applied).append(" durable=").append(node.snapshotIndex()).append("..")
+          .append(node.durableLast());
     }
     return out.toString();
   }
 
-  /** Every up node has applied {@code index} (and so holds the same entry there). */
+  /**
+   * Every up node that is a voter (as far as the leader knows, if there is one) has applied
+   * {@code index} (and so holds the same entry there).
+   */
   boolean allApplied(long index) {
+    List<NodeId> members = leader().map(l -> l.core.voters()).orElse(voters);
     for (Node node : nodes) {
-      if (node.up && node.applied < index) {
+      if (node.up && members.contains(node.id) && node.applied < index) {
         return false;
       }
     }
@@ -460,5 +634,11 @@ final class RaftSim {
 
   long maxCommitted() {
     return maxCommitted;
+  }
+
+  /** The term of the entry committed at {@code index}, 0 if none is known yet. */
+  long committedTerm(long index) {
+    LogEntry c = committed.get(index);
+    return c == null ? 0 : c.term();
   }
 }

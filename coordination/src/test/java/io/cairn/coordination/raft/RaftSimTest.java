@@ -21,7 +21,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Deterministic simulations of a Raft group under faults: loss, delays that reorder, duplication,
  * partitions (leader isolated, random splits, one-way blocks), crashes that lose what was not
  * durable, restarts, pauses (a long GC or SIGSTOP: the node wakes with its old beliefs), and client
- * writes and ReadIndex reads, to the leader and to random nodes, throughout. {@link RaftSim} checks the
+ * writes and ReadIndex reads, to the leader and to random nodes, throughout; shells snapshot their
+ * state machines and compact at random (so lagging and restarted followers are sent snapshots), and
+ * leaders are asked to hand leadership over, and to add or remove a voter, at random (the group
+ * has a spare node or two to add). {@link RaftSim} checks the
  * safety invariants after every step; each run then heals everything and requires liveness: a
  * leader, and a new write applied by every node, within {@link #LIVENESS_BOUND}.
  *
@@ -43,17 +46,18 @@ class RaftSimTest {
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void threeNodesUnderFaults(long seed) {
-    chaos(3, seed, "RaftSimTest#threeNodesUnderFaults");
+    chaos(3, 5, seed, "RaftSimTest#threeNodesUnderFaults");
   }
 
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void fiveNodesUnderFaults(long seed) {
-    chaos(5, seed, "RaftSimTest#fiveNodesUnderFaults");
+    chaos(5, 6, seed, "RaftSimTest#fiveNodesUnderFaults");
   }
 
-  static void chaos(int n, long seed, String test) {
-    RaftSim sim = new RaftSim(n, seed).replayTest(test);
+  /** {@code n} voters at first, among {@code pool} nodes that voter changes draw from. */
+  static void chaos(int n, int pool, long seed, String test) {
+    RaftSim sim = new RaftSim(n, pool, seed).replayTest(test);
     SplittableRandom r = sim.random().split();
     double[] drops = {0, 0.02, 0.10};
     sim.network.drop(drops[r.nextInt(drops.length)])
@@ -63,13 +67,14 @@ class RaftSimTest {
       long end = sim.scheduler.now() + FAULT_PHASE.toNanos();
       scheduleClients(sim, r, end);
       scheduleFaults(sim, r, end);
+      scheduleCompactions(sim, r, end);
       sim.scheduler.runUntil(end);
       heal(sim);
       requireLiveness(sim);
       assertThat(sim.acknowledgedWrites).as("writes acknowledged during the run").isPositive();
     });
     synchronized (TOTALS) {
-      long[] t = TOTALS.computeIfAbsent(n, k -> new long[7]);
+      long[] t = TOTALS.computeIfAbsent(n, k -> new long[12]);
       t[0]++;
       t[1] += sim.acknowledgedWrites;
       t[2] += sim.servedReads;
@@ -77,6 +82,11 @@ class RaftSimTest {
       t[4] += sim.elections;
       t[5] += sim.maxCommitted();
       t[6] += sim.scheduler.executed();
+      t[7] += sim.compactions;
+      t[8] += sim.installs;
+      t[9] += sim.transfersCompleted;
+      t[10] += sim.transfersAborted;
+      t[11] += sim.voterChanges;
     }
   }
 
@@ -85,8 +95,10 @@ class RaftSimTest {
   static void printTotals() {
     TOTALS.forEach((n, t) -> System.out.printf(
         "RaftSimTest %d nodes: %d runs passed; %d writes acknowledged, %d ReadIndex reads served, "
-            + "%d crashes, %d elections won, %d entries committed, %d simulation events%n",
-        n, t[0], t[1], t[2], t[3], t[4], t[5], t[6]));
+            + "%d crashes, %d elections won, %d entries committed, %d simulation events, %d compactions, "
+            + "%d snapshots installed, %d leadership transfers completed and %d abandoned, "
+            + "%d voter changes accepted%n",
+        n, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11]));
   }
 
   private static void scheduleClients(RaftSim sim, SplittableRandom r, long end) {
@@ -104,13 +116,50 @@ class RaftSimTest {
     });
   }
 
+  /** Shells snapshot their state machines now and then, the leader's more often (so it must send them). */
+  private static void scheduleCompactions(RaftSim sim, SplittableRandom r, long end) {
+    sim.scheduler.after(r.nextLong(50_000_000, 600_000_000), () -> {
+      if (sim.scheduler.now() >= end) {
+        return;
+      }
+      Node node = r.nextBoolean() ? sim.leader().orElse(sim.nodes[r.nextInt(sim.n)]) : sim.nodes[r.nextInt(sim.n)];
+      sim.compact(node);
+      scheduleCompactions(sim, r, end);
+    });
+  }
+
+  /**
+   * The leader adds a node from the pool or removes a voter (itself, at times), keeping between
+   * {@code n - 1} (at least 2) and {@code n + 1} voters.
+   */
+  private static void changeVoters(RaftSim sim, SplittableRandom r, Node leader, int n) {
+    List<io.cairn.membership.NodeId> current = leader.core.voters();
+    List<io.cairn.membership.NodeId> next = new ArrayList<>(current);
+    List<io.cairn.membership.NodeId> outside = new ArrayList<>();
+    for (Node node : sim.nodes) {
+      if (!current.contains(node.id)) {
+        outside.add(node.id);
+      }
+    }
+    boolean add = !outside.isEmpty() && current.size() < n + 1
+        && (current.size() <= Math.max(2, n - 1) || r.nextBoolean());
+    if (add) {
+      next.add(outside.get(r.nextInt(outside.size())));
+    } else if (current.size() > Math.max(2, n - 1)) {
+      next.remove(r.nextInt(next.size()));
+    } else {
+      return;
+    }
+    sim.changeVoters(leader, next);
+  }
+
   private static void scheduleFaults(RaftSim sim, SplittableRandom r, long end) {
     sim.scheduler.after(r.nextLong(200_000_000, 1_500_000_000), () -> {
       if (sim.scheduler.now() >= end) {
         return;
       }
       int victim = r.nextInt(sim.n);
-      switch (r.nextInt(8)) {
+      switch (r.nextInt(11)) {
         case 0 -> sim.leader().ifPresent(l -> {
           sim.network.heal();
           sim.network.partition(new int[] {l.index}, sim.allBut(l.index));
@@ -140,6 +189,11 @@ class RaftSimTest {
             sim.scheduler.after(r.nextLong(50_000_000, 1_500_000_000), () -> sim.resume(node));
           }
         }
+        case 7 -> sim.leader().ifPresent(l -> {
+          List<io.cairn.membership.NodeId> others = l.core.voters().stream().filter(v -> !v.equals(l.id)).toList();
+          sim.transfer(l, others.get(r.nextInt(others.size())));
+        });
+        case 8, 9 -> sim.leader().ifPresent(l -> changeVoters(sim, r, l, sim.voters.size()));
         default -> { }
       }
       scheduleFaults(sim, r, end);
@@ -173,7 +227,7 @@ class RaftSimTest {
         // Wait until every node applied it, or the proposer lost its leadership (the write may be lost).
         sim.runUntil(() -> sim.allApplied(a.index()) || !leader.up || leader.core.term() != a.term()
             || leader.core.role() != Role.LEADER, Duration.ofNanos(Math.max(0, left2)));
-        if (sim.allApplied(a.index()) && sim.nodes[0].core.termAt(a.index()) == a.term()) {
+        if (sim.allApplied(a.index()) && sim.committedTerm(a.index()) == a.term()) {
           return;
         }
       } else {
