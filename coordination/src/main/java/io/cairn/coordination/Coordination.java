@@ -190,7 +190,7 @@ public final class Coordination extends VerticleBase {
           List.of()));
     }
     return s.inspect(core -> new RaftStatus(self, core.role().name(), core.term(), core.leader(), core.commitIndex(),
-        core.appliedIndex(), core.lastIndex(), 0, core.voters(), List.of()));
+        core.appliedIndex(), core.lastIndex(), core.snapshotIndex(), core.voters(), core.followers()));
   }
 
   private Future<byte[]> route(byte kind, byte[] body) {
@@ -342,7 +342,7 @@ public final class Coordination extends VerticleBase {
   }
 
   /** The voter set of a restored state: the last CONFIG entry of the log, else the snapshot's. */
-  private static List<NodeId> votersOf(DurableState s) {
+  static List<NodeId> votersOf(DurableState s) {
     for (int i = s.log().size() - 1; i >= 0; i--) {
       LogEntry e = s.log().get(i);
       if (e.type() == LogEntry.Type.CONFIG) {
@@ -482,7 +482,9 @@ public final class Coordination extends VerticleBase {
         listener.event(e);
       }
     };
-    shell = new RaftShell(vertx, context, core, machine, committer, transport, this::address, tracking);
+    restored.snapshot().ifPresent(snapshot -> machine.restore(snapshot.data()));
+    shell = new RaftShell(vertx, context, core, machine, committer, transport, this::address, tracking,
+        settings.snapshotEntries());
     shell.start();
   }
 }

@@ -1,5 +1,6 @@
 package io.cairn.coordination;
 
+import io.cairn.coordination.raft.FollowerProgress;
 import io.cairn.membership.NodeId;
 import java.util.List;
 import java.util.Optional;
@@ -22,12 +23,4 @@ public record RaftStatus(
     long lastIndex,
     long snapshotIndex,
     List<NodeId> voters,
-    List<Follower> progress) {
-
-  /**
-   * @param matchIndex the last index known replicated (and durable) on the follower
-   * @param nextIndex the next index the leader will send it
-   * @param state PROBE (finding where the logs match), REPLICATE (streaming) or SNAPSHOT
-   */
-  public record Follower(NodeId node, long matchIndex, long nextIndex, String state) {}
-}
+    List<FollowerProgress> progress) {}

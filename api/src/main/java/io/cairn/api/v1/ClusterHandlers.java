@@ -3,6 +3,7 @@ package io.cairn.api.v1;
 import io.cairn.api.problem.ApiProblem;
 import io.cairn.api.problem.ProblemType;
 import io.cairn.coordination.RaftStatus;
+import io.cairn.coordination.raft.FollowerProgress;
 import io.cairn.membership.Membership;
 import io.cairn.membership.NodeId;
 import io.vertx.core.Future;
@@ -79,7 +80,7 @@ public final class ClusterHandlers {
           .put("voters", new JsonArray(s.voters().stream().map(NodeId::value).toList()));
       s.leader().ifPresent(l -> body.put("leader", l.value()));
       JsonArray progress = new JsonArray();
-      for (RaftStatus.Follower f : s.progress()) {
+      for (FollowerProgress f : s.progress()) {
         progress.add(new JsonObject().put("node", f.node().value()).put("matchIndex", f.matchIndex())
             .put("nextIndex", f.nextIndex()).put("state", f.state()));
       }

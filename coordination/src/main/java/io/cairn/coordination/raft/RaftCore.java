@@ -1059,6 +1059,15 @@ public final class RaftCore {
     return Optional.ofNullable(snapshot);
   }
 
+  /** On a leader, each follower's replication progress; empty on any other node. */
+  public List<FollowerProgress> followers() {
+    if (role != Role.LEADER) {
+      return List.of();
+    }
+    return progress.values().stream()
+        .map(p -> new FollowerProgress(p.peer, p.match, p.next, p.state.name())).toList();
+  }
+
   /** The last index reported durable through {@link #persisted}. */
   public long persistedIndex() {
     return persistedIndex;

@@ -6,8 +6,8 @@ import io.cairn.coordination.raft.LogEntry;
 import io.cairn.coordination.raft.RaftCore;
 import io.cairn.coordination.raft.RaftEvent;
 import io.cairn.coordination.raft.RaftMessage;
-import io.cairn.coordination.raft.RaftSettings;
 import io.cairn.coordination.raft.Role;
+import io.cairn.coordination.raft.Snapshot;
 import io.cairn.coordination.raft.Submission;
 import io.cairn.coordination.raft.Submission.Accepted;
 import io.cairn.coordination.raft.Submission.Refused;
@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -63,6 +64,7 @@ public final class RaftShell {
   private final Transport transport;
   private final Function<NodeId, Optional<Address>> addresses;
   private final RaftListener listener;
+  private final long snapshotEntries;
 
   private final ArrayDeque<Batch> batches = new ArrayDeque<>();
   private final Map<Long, PendingProposal> proposals = new HashMap<>();
@@ -70,6 +72,7 @@ public final class RaftShell {
   private long nextReadId = 1;
   private long timerId = -1;
   private boolean flushing;
+  private boolean snapshotting;
   private Throwable failure;
   private boolean closed;
 
@@ -79,9 +82,11 @@ public final class RaftShell {
    *
    * @param addresses where a voter's cluster transport listens now (its node id is its identity;
    *     its address may change across restarts)
+   * @param snapshotEntries how many entries are applied between two snapshots
    */
   public RaftShell(Vertx vertx, Context context, RaftCore core, StateMachine machine, GroupCommitter committer,
-      Transport transport, Function<NodeId, Optional<Address>> addresses, RaftListener listener) {
+      Transport transport, Function<NodeId, Optional<Address>> addresses, RaftListener listener,
+      long snapshotEntries) {
     this.vertx = vertx;
     this.context = context;
     this.core = core;
@@ -90,6 +95,7 @@ public final class RaftShell {
     this.transport = transport;
     this.addresses = addresses;
     this.listener = listener;
+    this.snapshotEntries = snapshotEntries;
   }
 
   /** Starts ticking; messages from peers are handed in through {@link #receive}. */
@@ -241,8 +247,8 @@ public final class RaftShell {
     } finally {
       flushing = false;
     }
-    listener.state(core.term(), core.role() == Role.LEADER, core.commitIndex(), core.appliedIndex(), 1,
-        core.lastIndex());
+    listener.state(core.term(), core.role() == Role.LEADER, core.commitIndex(), core.appliedIndex(),
+        core.snapshotIndex() + 1, core.lastIndex());
   }
 
   private void enqueue(Effects fx) {
@@ -256,7 +262,12 @@ public final class RaftShell {
     batches.addLast(batch);
     if (fx.needsPersist()) {
       long begin = System.nanoTime();
-      committer.submit(fx.persist(), fx.append()).whenComplete((v, err) -> context.runOnContext(x -> {
+      // Queued in this order, written in this order: the leader's snapshot, then what follows it.
+      CompletableFuture<Void> installed = fx.install().map(committer::submitSnapshot)
+          .orElse(CompletableFuture.completedFuture(null));
+      CompletableFuture<Void> written = fx.persist().isPresent() || !fx.append().isEmpty()
+          ? committer.submit(fx.persist(), fx.append()) : CompletableFuture.completedFuture(null);
+      CompletableFuture.allOf(installed, written).whenComplete((v, err) -> context.runOnContext(x -> {
         if (err != null) {
           fail(err);
           return;
@@ -277,6 +288,10 @@ public final class RaftShell {
     for (RaftMessage m : fx.sendAfterPersist()) {
       send(m);
     }
+    fx.install().ifPresent(snapshot -> {
+      machine.restore(snapshot.data());
+      listener.snapshot(true, snapshot.data().length);
+    });
     for (LogEntry e : fx.commit()) {
       byte[] result = e.type() == LogEntry.Type.COMMAND ? machine.apply(e.index(), e.command()) : null;
       PendingProposal p = proposals.remove(e.index());
@@ -295,6 +310,33 @@ public final class RaftShell {
         p.complete(r.index());
       }
     });
+    maybeSnapshot();
+  }
+
+  /**
+   * Once {@code snapshotEntries} entries have been applied since the last snapshot, snapshots the
+   * state machine, makes the snapshot durable (in order with the log's batches) and then lets the
+   * core drop its log behind it. One at a time; the log keeps growing meanwhile.
+   */
+  private void maybeSnapshot() {
+    long applied = core.appliedIndex();
+    if (snapshotting || applied - core.snapshotIndex() < snapshotEntries) {
+      return;
+    }
+    Snapshot snapshot = new Snapshot(applied, core.termAt(applied), core.votersAt(applied), machine.snapshot());
+    snapshotting = true;
+    committer.submitSnapshot(snapshot).whenComplete((v, err) -> context.runOnContext(x -> {
+      snapshotting = false;
+      if (err != null) {
+        fail(err);
+        return;
+      }
+      if (!stopped()) {
+        core.compact(System.nanoTime(), snapshot);
+        listener.snapshot(false, snapshot.data().length);
+        flush();
+      }
+    }));
   }
 
   private void onEvent(RaftEvent e) {
