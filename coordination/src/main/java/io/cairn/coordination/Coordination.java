@@ -151,6 +151,17 @@ public final class Coordination extends VerticleBase {
     }, false));
   }
 
+  /**
+   * For a graceful stop: if this node leads, hands leadership to the most caught-up voter and
+   * completes once it no longer leads (at most an election timeout), so that the group does not
+   * wait an election timeout for a leader that is going away. Completes with whether this node is
+   * not leading any more.
+   */
+  public Future<Boolean> handOver() {
+    RaftShell s = shell;
+    return s == null ? Future.succeededFuture(true) : s.handOver(settings.raft().electionTimeoutMax());
+  }
+
   // ------------------------------------------------------------------------------ requests
 
   /**

@@ -160,6 +160,21 @@ class CoordinationIT {
   }
 
   @Test
+  void aLeaderHandsOverBeforeItStops() {
+    start(Duration.ofSeconds(5));
+    eventually(() -> written(await(cluster.node(0).registers().put("h", "0", Expect.ANY))));
+    int leader = cluster.leader().orElseThrow();
+    long begin = System.nanoTime();
+    assertThat(await(cluster.node(leader).coordination().handOver())).isTrue();
+    long handedOverMillis = (System.nanoTime() - begin) / 1_000_000;
+    int next = eventually(() -> cluster.leader().filter(i -> i != leader).orElseThrow());
+    System.out.println("leadership handed over from " + cluster.ids.get(leader) + " to " + cluster.ids.get(next)
+        + " in " + handedOverMillis + " ms");
+    cluster.crash(leader);
+    assertThat(written(await(cluster.node(next).registers().put("h", "1", Expect.ANY)))).isPositive();
+  }
+
+  @Test
   void aNonVoterForwardsToTheLeader() {
     cluster = new CoordinationCluster(4, 3, true, Duration.ZERO, dir, new Faults(7), RaftSettings.LAN,
         Duration.ofSeconds(5), 10_000);

@@ -298,7 +298,8 @@ public final class Node {
   }
 
   /**
-   * Stops the node, once, whatever state its start reached: it stops being ready, announces
+   * Stops the node, once, whatever state its start reached: it stops being ready, hands over the
+   * coordination group's leadership if it leads, announces
    * that it leaves the cluster (waiting at most {@link #LEAVE_TIMEOUT}), stops accepting connections and lets in-flight requests finish within {@code shutdown.grace},
    * closes the cache service (and with it the store), then Vert.x and the registry. Each step
    * runs even when the one before it failed. Waits for a start in progress to settle first.
@@ -309,6 +310,8 @@ public final class Node {
       log.info("shutdown: not ready any more");
       long begin = System.nanoTime();
       stopped = started.future()
+          .transform(ignored -> step("handing over the coordination group's leadership, if this node leads",
+              coordination == null ? null : () -> coordination.handOver().mapEmpty()))
           .transform(ignored -> step("leaving the cluster (at most " + Values.formatDuration(LEAVE_TIMEOUT) + ")",
               membership == null ? null : () -> membership.leave().timeout(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)))
           .transform(ignored -> step("stopping the HTTP servers; " + (active == null ? 0 : active.count())

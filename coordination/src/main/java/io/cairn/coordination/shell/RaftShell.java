@@ -2,6 +2,7 @@ package io.cairn.coordination.shell;
 
 import io.cairn.coordination.machine.StateMachine;
 import io.cairn.coordination.raft.Effects;
+import io.cairn.coordination.raft.FollowerProgress;
 import io.cairn.coordination.raft.LogEntry;
 import io.cairn.coordination.raft.RaftCore;
 import io.cairn.coordination.raft.RaftEvent;
@@ -21,6 +22,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
@@ -169,6 +171,41 @@ public final class RaftShell {
       reads.put(id, promise);
       flush();
       return promise.future().map(index -> query.get());
+    });
+  }
+
+  /**
+   * Hands leadership to the most caught-up other voter, for a graceful stop: completes once this
+   * node no longer leads, or with false when it still leads after {@code timeout} (the transfer
+   * was refused or abandoned). Completes at once with true when this node does not lead.
+   */
+  public Future<Boolean> handOver(Duration timeout) {
+    return call(() -> {
+      if (core.role() != Role.LEADER) {
+        return Future.succeededFuture(true);
+      }
+      Optional<NodeId> target = core.followers().stream()
+          .filter(f -> addresses.apply(f.node()).isPresent())
+          .max(java.util.Comparator.comparingLong(FollowerProgress::matchIndex))
+          .map(FollowerProgress::node);
+      if (target.isEmpty()) {
+        return Future.succeededFuture(false);
+      }
+      Submission s = core.transferLeadership(System.nanoTime(), target.get());
+      flush();
+      if (!s.accepted()) {
+        return Future.succeededFuture(false);
+      }
+      Promise<Boolean> done = Promise.promise();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      vertx.setPeriodic(5, id -> {
+        boolean led = core.role() == Role.LEADER;
+        if (!led || stopped() || System.nanoTime() > deadline) {
+          vertx.cancelTimer(id);
+          done.tryComplete(!led);
+        }
+      });
+      return done.future();
     });
   }
 
