@@ -8,11 +8,13 @@ import io.cairn.coordination.raft.HardState;
 import io.cairn.coordination.raft.LogEntry;
 import io.cairn.coordination.raft.RaftCore;
 import io.cairn.coordination.raft.RaftEvent;
+import io.cairn.coordination.raft.RaftMessage;
 import io.cairn.coordination.raft.Submission;
 import io.cairn.coordination.raft.log.GroupCommitter;
 import io.cairn.coordination.raft.log.WalLogStore;
 import io.cairn.coordination.shell.CommandLostException;
 import io.cairn.coordination.shell.NotLeaderException;
+import io.cairn.coordination.shell.RaftCodec;
 import io.cairn.coordination.shell.RaftListener;
 import io.cairn.coordination.shell.RaftShell;
 import io.cairn.membership.Address;
@@ -63,6 +65,7 @@ public final class Coordination extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(Coordination.class);
   private static final long BOOTSTRAP_CHECK_MILLIS = 200;
   private static final long RETRY_MILLIS = 25;
+  private static final long REPLACEMENT_CHECK_MILLIS = 1_000;
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final CoordinationSettings settings;
@@ -81,6 +84,8 @@ public final class Coordination extends VerticleBase {
   private volatile List<NodeId> voters = List.of();
   private volatile NodeId leaderHint;
   private long bootstrapTimer = -1;
+  private long replacementTimer = -1;
+  private final java.util.Map<NodeId, Long> downSince = new java.util.HashMap<>();
   private List<NodeId> settlingView = List.of();
   private long settlingSince;
   private boolean checkingGroup;
@@ -109,12 +114,7 @@ public final class Coordination extends VerticleBase {
       t.setDaemon(true);
       return t;
     });
-    transport.onMessage(Channel.RAFT, in -> {
-      RaftShell s = shell;
-      if (s != null) {
-        s.receive(in);
-      }
-    });
+    transport.onMessage(Channel.RAFT, this::onRaftMessage);
     transport.onRequest(Channel.RAFT, this::onRequest);
     return vertx.executeBlocking(() -> {
       Files.createDirectories(settings.dir());
@@ -123,7 +123,7 @@ public final class Coordination extends VerticleBase {
     }, false).map(restored -> {
       committer = new GroupCommitter(store, walExecutor);
       if (hasGroup(restored)) {
-        startVoter(restored);
+        startVoter(restored, votersOf(restored));
       } else {
         bootstrapTimer = vertx.setPeriodic(1, BOOTSTRAP_CHECK_MILLIS, id -> tryBootstrap());
       }
@@ -135,6 +135,9 @@ public final class Coordination extends VerticleBase {
   public Future<?> stop() {
     if (bootstrapTimer >= 0) {
       vertx.cancelTimer(bootstrapTimer);
+    }
+    if (replacementTimer >= 0) {
+      vertx.cancelTimer(replacementTimer);
     }
     RaftShell s = shell;
     Future<Void> closed = s == null ? Future.succeededFuture() : s.close();
@@ -200,7 +203,8 @@ public final class Coordination extends VerticleBase {
       return Future.succeededFuture(new RaftStatus(self, role, 0, Optional.ofNullable(leaderHint), 0, 0, 0, 0, voters,
           List.of()));
     }
-    return s.inspect(core -> new RaftStatus(self, core.role().name(), core.term(), core.leader(), core.commitIndex(),
+    return s.inspect(core -> new RaftStatus(self,
+        core.voters().contains(self) ? core.role().name() : "NON_VOTER", core.term(), core.leader(), core.commitIndex(),
         core.appliedIndex(), core.lastIndex(), core.snapshotIndex(), core.voters(), core.followers()));
   }
 
@@ -284,7 +288,7 @@ public final class Coordination extends VerticleBase {
     if (hint != null) {
       return hint;
     }
-    if (shell != null) {
+    if (shell != null && voters.contains(self)) {
       return null; // a voter learns the new leader from Raft itself
     }
     List<NodeId> candidates = new ArrayList<>(voters);
@@ -306,6 +310,36 @@ public final class Coordination extends VerticleBase {
     return membership.member(id)
         .filter(m -> m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECT)
         .map(m -> m.metadata().clusterAddress());
+  }
+
+  /**
+   * A Raft message. A non-voter that a leader sends its log (or snapshot) to has been added to the
+   * voter set: it starts Raft from its empty log and learns the rest from the leader.
+   */
+  private void onRaftMessage(Inbound in) {
+    RaftShell s = shell;
+    if (s != null) {
+      s.receive(in);
+      return;
+    }
+    RaftMessage.Kind kind;
+    try {
+      kind = RaftCodec.decode(in.payload()).kind();
+    } catch (RuntimeException e) {
+      return;
+    }
+    if (kind == RaftMessage.Kind.APPEND_ENTRIES || kind == RaftMessage.Kind.INSTALL_SNAPSHOT) {
+      context.runOnContext(v -> {
+        if (shell == null && "NON_VOTER".equals(role)) {
+          log.atInfo().setMessage("coordination: {} sends this node the log: it has been made a voter")
+              .addArgument(in.from()).log();
+          startVoter(DurableState.EMPTY, voters);
+        }
+        if (shell != null) {
+          shell.receive(in);
+        }
+      });
+    }
   }
 
   /** A request another node forwarded here. */
@@ -404,7 +438,7 @@ public final class Coordination extends VerticleBase {
               return;
             }
             log.atInfo().setMessage("coordination: formed the group with voters {}").addArgument(chosen).log();
-            startVoter(first);
+            startVoter(first, chosen);
           }));
     });
   }
@@ -457,10 +491,13 @@ public final class Coordination extends VerticleBase {
     });
   }
 
-  private void startVoter(DurableState restored) {
-    List<NodeId> restoredVoters = votersOf(restored);
-    RaftCore core = new RaftCore(self, restoredVoters, settings.raft(), restored, new SplittableRandom());
-    voters = restoredVoters;
+  /**
+   * Starts Raft from {@code restored}; {@code bootstrap} is the voter set when the restored state
+   * names none (a node being added starts from an empty log and learns it from the leader).
+   */
+  private void startVoter(DurableState restored, List<NodeId> bootstrap) {
+    RaftCore core = new RaftCore(self, bootstrap, settings.raft(), restored, new SplittableRandom());
+    voters = core.voters();
     role = "FOLLOWER";
     RaftListener tracking = new RaftListener() {
       @Override
@@ -485,6 +522,12 @@ public final class Coordination extends VerticleBase {
       }
 
       @Override
+      public void voters(List<NodeId> current) {
+        voters = current;
+        listener.voters(current);
+      }
+
+      @Override
       public void event(RaftEvent e) {
         if (e instanceof RaftEvent.RoleChanged rc) {
           role = rc.to().name();
@@ -497,5 +540,65 @@ public final class Coordination extends VerticleBase {
     shell = new RaftShell(vertx, context, core, machine, committer, transport, this::address, tracking,
         settings.snapshotEntries());
     shell.start();
+    if (!settings.replaceDeadVoterAfter().isZero() && replacementTimer < 0) {
+      replacementTimer = vertx.setPeriodic(REPLACEMENT_CHECK_MILLIS, id -> replaceDeadVoters());
+    }
+  }
+
+  /**
+   * On the leader: a voter that the membership has seen dead (or gone) for {@code
+   * cp.replace-dead-voter-after} is removed, and a live member that is not a voter added in its
+   * place (the one with the lowest id), one change at a time through the log. Removing first keeps
+   * the quorum reachable (the dead voter would count against it); the group is back to {@code
+   * cp.voters} voters once the new one is added. Nothing happens without a live member to add.
+   */
+  private void replaceDeadVoters() {
+    RaftShell s = shell;
+    if (s == null || !"LEADER".equals(role)) {
+      downSince.clear();
+      return;
+    }
+    long now = System.nanoTime();
+    List<NodeId> current = voters;
+    for (NodeId v : current) {
+      boolean down = !v.equals(self) && membership.member(v)
+          .map(m -> m.status() == MemberStatus.DEAD || m.status() == MemberStatus.LEFT).orElse(true);
+      if (down) {
+        downSince.putIfAbsent(v, now);
+      } else {
+        downSince.remove(v);
+      }
+    }
+    downSince.keySet().retainAll(current);
+    Optional<NodeId> spare = membership.members().stream()
+        .filter(m -> m.status() == MemberStatus.ALIVE && !current.contains(m.id()))
+        .map(Member::id).sorted().findFirst();
+    if (spare.isEmpty()) {
+      return;
+    }
+    List<NodeId> next;
+    String why;
+    if (current.size() < settings.voters()) {
+      next = new ArrayList<>(current);
+      next.add(spare.get());
+      why = "adding live member " + spare.get() + " to reach cp.voters " + settings.voters();
+    } else {
+      Optional<NodeId> dead = downSince.entrySet().stream()
+          .filter(e -> now - e.getValue() >= settings.replaceDeadVoterAfter().toNanos())
+          .map(java.util.Map.Entry::getKey).sorted().findFirst();
+      if (dead.isEmpty()) {
+        return;
+      }
+      next = current.stream().filter(v -> !v.equals(dead.get())).toList();
+      why = "removing " + dead.get() + ", dead for more than cp.replace-dead-voter-after ("
+          + settings.replaceDeadVoterAfter() + "); " + spare.get() + " will take its place";
+    }
+    List<NodeId> proposed = List.copyOf(next);
+    s.changeVoters(proposed).onSuccess(r -> {
+      if (r.accepted()) {
+        log.atWarn().setMessage("coordination: changing the voters from {} to {}: {}")
+            .addArgument(current).addArgument(proposed).addArgument(why).log();
+      }
+    });
   }
 }

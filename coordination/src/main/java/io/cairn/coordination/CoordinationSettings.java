@@ -25,6 +25,10 @@ import java.util.Objects;
  * @param snapshotEntries how many applied entries the log keeps before the state is snapshotted
  *     and the log compacted ({@code cp.snapshot-entries}). Lower: less disk and faster restarts;
  *     more snapshot writes.
+ * @param replaceDeadVoterAfter how long a voter must have been dead (or gone) in the membership
+ *     before the leader replaces it with a live member that is not a voter, if there is one
+ *     ({@code cp.replace-dead-voter-after}; zero: never). Shorter: the group regains its margin
+ *     sooner; a voter that was only restarting or rescheduled comes back to find itself replaced.
  * @param raft the election and replication timings ({@code cp.raft.*})
  */
 public record CoordinationSettings(
@@ -34,12 +38,18 @@ public record CoordinationSettings(
     Duration bootstrapSettle,
     Duration requestTimeout,
     long snapshotEntries,
+    Duration replaceDeadVoterAfter,
     RaftSettings raft) {
 
   public static final int DEFAULT_VOTERS = 1;
   public static final Duration DEFAULT_BOOTSTRAP_SETTLE = Duration.ofSeconds(2);
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
   public static final long DEFAULT_SNAPSHOT_ENTRIES = 10_000;
+  /**
+   * Longer than a restart, and than Kubernetes takes to evict and reschedule the pods of an
+   * unreachable node (5 minutes by default), so a voter coming back as itself is not replaced.
+   */
+  public static final Duration DEFAULT_REPLACE_DEAD_VOTER_AFTER = Duration.ofMinutes(10);
 
   public CoordinationSettings {
     Objects.requireNonNull(dir, "dir");
@@ -61,6 +71,10 @@ public record CoordinationSettings(
     if (requestTimeout.isNegative() || requestTimeout.isZero()) {
       throw new IllegalArgumentException("cp.request-timeout must be positive: " + requestTimeout);
     }
+    Objects.requireNonNull(replaceDeadVoterAfter, "replaceDeadVoterAfter");
+    if (replaceDeadVoterAfter.isNegative()) {
+      throw new IllegalArgumentException("cp.replace-dead-voter-after must not be negative: " + replaceDeadVoterAfter);
+    }
     if (snapshotEntries < 1) {
       throw new IllegalArgumentException("cp.snapshot-entries must be at least 1: " + snapshotEntries);
     }
@@ -69,6 +83,6 @@ public record CoordinationSettings(
   /** A lone voter with the defaults, its log under {@code dir}. */
   public static CoordinationSettings defaults(Path dir) {
     return new CoordinationSettings(dir, DEFAULT_VOTERS, List.of(), DEFAULT_BOOTSTRAP_SETTLE, DEFAULT_REQUEST_TIMEOUT,
-        DEFAULT_SNAPSHOT_ENTRIES, RaftSettings.LAN);
+        DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_REPLACE_DEAD_VOTER_AFTER, RaftSettings.LAN);
   }
 }

@@ -41,6 +41,8 @@ final class CoordinationCluster implements AutoCloseable {
   private final int voters;
   private final List<NodeId> initialVoters;
   private final Duration settle;
+  /** {@code cp.replace-dead-voter-after}; never unless a test sets it before starting. */
+  Duration replaceAfter = Duration.ZERO;
   private final Node[] nodes;
   private final FakeMembership[] views;
 
@@ -152,7 +154,7 @@ final class CoordinationCluster implements AutoCloseable {
   private void startCoordination(int i) {
     Node n = nodes[i];
     CoordinationSettings settings = new CoordinationSettings(root.resolve(ids.get(i).value()), voters,
-        initialVoters, settle, requestTimeout, snapshotEntries, raft);
+        initialVoters, settle, requestTimeout, snapshotEntries, replaceAfter, raft);
     Registers machine = new Registers();
     Coordination c = new Coordination(settings, views[i], n.transport(), machine,
         q -> ReplicatedRegisters.answer(machine, q), RaftListener.NONE);

@@ -10,7 +10,10 @@ import io.cairn.coordination.machine.RegisterResult;
 import io.cairn.coordination.raft.RaftSettings;
 import io.cairn.membership.transport.Faults;
 import java.nio.file.Path;
+import io.cairn.membership.NodeId;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -172,6 +175,32 @@ class CoordinationIT {
         + " in " + handedOverMillis + " ms");
     cluster.crash(leader);
     assertThat(written(await(cluster.node(next).registers().put("h", "1", Expect.ANY)))).isPositive();
+  }
+
+  @Test
+  void aVoterDeadForLongIsReplacedByALiveMember() {
+    cluster = new CoordinationCluster(4, 3, true, Duration.ZERO, dir, new Faults(7), RaftSettings.LAN,
+        Duration.ofSeconds(5), 10_000);
+    cluster.replaceAfter = Duration.ofSeconds(1);
+    cluster.startAll();
+    eventually(() -> written(await(cluster.node(0).registers().put("r", "0", Expect.ANY))));
+    int leader = cluster.leader().orElseThrow();
+    int dead = (leader + 1) % 3;
+    int other = (leader + 2) % 3;
+    cluster.crash(dead);
+    List<NodeId> expected = new ArrayList<>(cluster.ids.subList(0, 3));
+    expected.remove(cluster.ids.get(dead));
+    expected.add(cluster.ids.get(3));
+    eventually(() -> {
+      RaftStatus s = await(cluster.node(3).coordination().status());
+      assertThat(s.voters()).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(s.role()).isEqualTo("FOLLOWER");
+      return null;
+    });
+    // The new voter counts: with the other original voter gone too, the leader and it are a majority.
+    cluster.crash(other);
+    long v = eventually(() -> written(await(cluster.node(3).registers().put("r", "1", Expect.ANY))));
+    assertThat(await(cluster.node(leader).registers().get("r"))).contains(new Register("r", "1", v));
   }
 
   @Test

@@ -1,6 +1,8 @@
 package io.cairn.coordination.shell;
 
 import io.cairn.coordination.raft.RaftEvent;
+import io.cairn.membership.NodeId;
+import java.util.List;
 
 /** What a {@link RaftShell} reports for metrics and logs. Called on the shell's context: be quick. */
 public interface RaftListener {
@@ -16,6 +18,9 @@ public interface RaftListener {
   default void snapshot(boolean installed, int bytes) {}
 
   default void event(RaftEvent event) {}
+
+  /** The voter set in force changed (a CONFIG entry was appended, or cut away). */
+  default void voters(List<NodeId> voters) {}
 
   /** The core's positions after a round of work: the log holds {@code firstIndex..lastIndex}. */
   default void state(long term, boolean leader, long commitIndex, long appliedIndex, long firstIndex,

@@ -75,6 +75,7 @@ public final class RaftShell {
   private long timerId = -1;
   private boolean flushing;
   private boolean snapshotting;
+  private List<NodeId> reportedVoters = List.of();
   private Throwable failure;
   private boolean closed;
 
@@ -209,6 +210,18 @@ public final class RaftShell {
     });
   }
 
+  /**
+   * Proposes a new voter set differing from the one in force by one server (see {@link
+   * RaftCore#changeVoters}); the answer says whether the CONFIG entry was appended.
+   */
+  public Future<Submission> changeVoters(List<NodeId> voters) {
+    return call(() -> {
+      Submission s = core.changeVoters(System.nanoTime(), voters);
+      flush();
+      return Future.succeededFuture(s);
+    });
+  }
+
   /** Runs {@code action} on the shell's context, for reading the core's and the machine's state. */
   public <T> Future<T> inspect(Function<RaftCore, T> action) {
     return call(() -> Future.succeededFuture(action.apply(core)));
@@ -286,6 +299,10 @@ public final class RaftShell {
     }
     listener.state(core.term(), core.role() == Role.LEADER, core.commitIndex(), core.appliedIndex(),
         core.snapshotIndex() + 1, core.lastIndex());
+    if (!core.voters().equals(reportedVoters)) {
+      reportedVoters = core.voters();
+      listener.voters(reportedVoters);
+    }
   }
 
   private void enqueue(Effects fx) {

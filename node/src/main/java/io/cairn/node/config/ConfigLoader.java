@@ -349,6 +349,9 @@ public final class ConfigLoader {
     Duration requestTimeout = r.duration("cp.request-timeout", CoordinationSettings.DEFAULT_REQUEST_TIMEOUT);
     long snapshotEntries = r.integer("cp.snapshot-entries", (int) CoordinationSettings.DEFAULT_SNAPSHOT_ENTRIES, 1,
         Integer.MAX_VALUE);
+    Duration replaceAfter = r.value("cp.replace-dead-voter-after",
+        CoordinationSettings.DEFAULT_REPLACE_DEAD_VOTER_AFTER, Values::duration);
+    Check.that(!replaceAfter.isNegative(), "cp.replace-dead-voter-after", "must not be negative (0s: never)");
     RaftSettings d = RaftSettings.LAN;
     Duration min = r.duration("cp.raft.election-timeout-min", d.electionTimeoutMin());
     Duration max = r.duration("cp.raft.election-timeout-max", d.electionTimeoutMax());
@@ -372,7 +375,7 @@ public final class ConfigLoader {
           : new ConfigException("cp.raft", message);
     }
     return new CoordinationSettings(dataDir.resolve("raft"), voters, initial, settle, requestTimeout, snapshotEntries,
-        raft);
+        replaceAfter, raft);
   }
 
   /** A comma-separated list, blanks dropped: {@code "a, b,,c"} is [a, b, c]; null is empty. */
