@@ -15,10 +15,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,6 +87,8 @@ class CoordinationSystemIT {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
   private final List<CairnProcess> processes = new CopyOnWriteArrayList<>();
+  /** "phase-id" -> process, in start order. */
+  private final Map<String, CairnProcess> named = new LinkedHashMap<>();
 
   /** One running node: its id, API base URL, cluster address and process. */
   private record Node(String id, String base, String clusterAddress, CairnProcess process) {}
@@ -105,7 +109,12 @@ class CoordinationSystemIT {
     final AtomicLong acknowledged = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong unavailable = new AtomicLong();
+    /** Writes answered 504 (outcome-unknown). */
     final AtomicLong unknown = new AtomicLong();
+    /** Writes without an answer: a timeout or a broken connection. */
+    final AtomicLong noAnswer = new AtomicLong();
+    /** What the nodes said in their 504s and 503s, for the printout. */
+    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     /** nanoTime of the kill; 0 before it. */
     volatile long killedAt;
     /** nanoTime at which the first CAS called after the kill was acknowledged; 0 before. */
@@ -129,10 +138,17 @@ class CoordinationSystemIT {
     }
   }
 
+  /** Every process's output is kept here after the test, one file per start, for diagnosis. */
+  private static final Path LOGS = CairnProcess.JAR.resolveSibling("coordination-system-it");
+
   @AfterEach
-  void stopAll() throws InterruptedException {
+  void stopAll() throws InterruptedException, IOException {
+    Files.createDirectories(LOGS);
     for (CairnProcess p : processes) {
       p.close();
+    }
+    for (Map.Entry<String, CairnProcess> e : named.entrySet()) {
+      Files.writeString(LOGS.resolve(e.getKey() + ".log"), e.getValue().output(), UTF_8);
     }
   }
 
@@ -178,9 +194,10 @@ class CoordinationSystemIT {
       t.join(CLIENT_TIMEOUT.toMillis() * 2);
       assertThat(t.isAlive()).as("%s still runs", t.getName()).isFalse();
     }
-    System.out.printf("load: %d ms, %d acknowledged, %d refused (412), %d unavailable (503), %d unknown%n",
-        millisSince(loadStart), load.acknowledged.get(), load.refused.get(), load.unavailable.get(),
-        load.unknown.get());
+    System.out.printf("load: %d ms, %d acknowledged, %d refused (412), %d unavailable (503), %d unknown (504),"
+        + " %d unknown (no answer)%n", millisSince(loadStart), load.acknowledged.get(), load.refused.get(),
+        load.unavailable.get(), load.unknown.get(), load.noAnswer.get());
+    load.failures.stream().limit(10).forEach(f -> System.out.println("  " + f));
 
     // A last acknowledged CAS per register through a survivor: after it no client's CAS can succeed.
     for (String r : REGISTERS) {
@@ -298,7 +315,7 @@ class CoordinationSystemIT {
     try {
       r = send(target, put);
     } catch (IOException e) {
-      load.unknown.incrementAndGet();
+      load.noAnswer.incrementAndGet();
       load.registerHistory.unknown(write);
       return;
     }
@@ -323,10 +340,12 @@ class CoordinationSystemIT {
       }
       case 503 -> {
         load.unavailable.incrementAndGet();
+        load.failures.add(target.id() + ": " + r.body());
         load.registerHistory.fail(write);
       }
       case 504 -> {
         load.unknown.incrementAndGet();
+        load.failures.add(target.id() + ": " + r.body());
         load.registerHistory.unknown(write);
       }
       default -> {
@@ -344,7 +363,7 @@ class CoordinationSystemIT {
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("delta", delta).encode())));
     } catch (IOException e) {
-      load.unknown.incrementAndGet();
+      load.noAnswer.incrementAndGet();
       load.unknownAdds.get(counter).addAndGet(delta);
       load.counterHistory.unknown(h);
       return;
@@ -357,10 +376,12 @@ class CoordinationSystemIT {
       }
       case 503 -> {
         load.unavailable.incrementAndGet();
+        load.failures.add(target.id() + ": " + r.body());
         load.counterHistory.fail(h);
       }
       case 504 -> {
         load.unknown.incrementAndGet();
+        load.failures.add(target.id() + ": " + r.body());
         load.unknownAdds.get(counter).addAndGet(delta);
         load.counterHistory.unknown(h);
       }
@@ -459,6 +480,7 @@ class CoordinationSystemIT {
         "--data.dir", CairnProcess.newDir(dir, id).toString(), "--shutdown.grace", "5s",
         "--cp.voters", "3", "--cp.initial-voters", String.join(",", IDS));
     processes.add(p);
+    named.put(processes.size() + "-" + id, p);
     return new Node(id, "http://127.0.0.1:" + p.port(), "127.0.0.1:" + clusterPort, p);
   }
 
