@@ -155,12 +155,8 @@ class CoordinationSystemIT {
   @Test
   void theGroupSurvivesItsLeadersKillAndARestartOfAllOnNewPorts() throws Exception {
     long began = System.nanoTime();
-    int seedPort = freePort();
-    List<Node> nodes = new ArrayList<>();
-    for (String id : IDS) {
-      int port = id.equals("a") ? seedPort : freePort();
-      nodes.add(start(id, port, "127.0.0.1:" + seedPort));
-    }
+    Map<String, Integer> firstPorts = freePorts();
+    List<Node> nodes = startAll(IDS, firstPorts, "127.0.0.1:" + firstPorts.get("a"));
     String leaderId = awaitOneLeader(nodes);
     Node leader = node(nodes, leaderId);
     System.out.printf("group formed with leader %s after %d ms%n", leaderId, millisSince(began));
@@ -231,15 +227,9 @@ class CoordinationSystemIT {
       n.process().kill(); // all at once, as pods deleted together
     }
     long allKilled = System.nanoTime();
-    Map<String, Integer> ports = new HashMap<>();
-    for (String id : IDS) {
-      ports.put(id, freePort());
-    }
+    Map<String, Integer> ports = freePorts();
     String seeds = IDS.stream().map(id -> "127.0.0.1:" + ports.get(id)).collect(Collectors.joining(","));
-    List<Node> third = new ArrayList<>();
-    for (String id : IDS) {
-      third.add(start(id, ports.get(id), seeds));
-    }
+    List<Node> third = startAll(IDS, ports, seeds);
     String thirdLeader = awaitOneLeader(third);
     System.out.printf("all three restarted on new ports; leader %s after %d ms%n", thirdLeader, millisSince(allKilled));
     for (Node n : third) {
@@ -475,13 +465,31 @@ class CoordinationSystemIT {
   // ---- nodes
 
   private Node start(String id, int clusterPort, String seeds) throws IOException {
-    CairnProcess p = CairnProcess.start(dir, Map.of(), "--node.id", id, "--http.port", "0", "--http.instances", "1",
-        "--cluster.port", Integer.toString(clusterPort), "--cluster.seeds", seeds,
-        "--data.dir", CairnProcess.newDir(dir, id).toString(), "--shutdown.grace", "5s",
-        "--cp.voters", "3", "--cp.initial-voters", String.join(",", IDS));
-    processes.add(p);
-    named.put(processes.size() + "-" + id, p);
-    return new Node(id, "http://127.0.0.1:" + p.port(), "127.0.0.1:" + clusterPort, p);
+    return startAll(List.of(id), Map.of(id, clusterPort), seeds).get(0);
+  }
+
+  /**
+   * Starts the nodes {@code ids} at once (as pods of a StatefulSet may start), each on its port of
+   * {@code clusterPorts}, and waits until each is ready; in the order of {@code ids}.
+   */
+  private List<Node> startAll(List<String> ids, Map<String, Integer> clusterPorts, String seeds) throws IOException {
+    List<CairnProcess> started = new ArrayList<>();
+    for (String id : ids) {
+      CairnProcess p = CairnProcess.start(dir, Map.of(), "--node.id", id, "--http.port", "0", "--http.instances", "1",
+          "--cluster.port", Integer.toString(clusterPorts.get(id)), "--cluster.seeds", seeds,
+          "--data.dir", CairnProcess.newDir(dir, id).toString(), "--shutdown.grace", "5s",
+          "--cp.voters", "3", "--cp.initial-voters", String.join(",", IDS));
+      processes.add(p);
+      named.put(processes.size() + "-" + id, p);
+      started.add(p);
+    }
+    List<Node> nodes = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      CairnProcess p = started.get(i);
+      nodes.add(new Node(id, "http://127.0.0.1:" + p.port(), "127.0.0.1:" + clusterPorts.get(id), p));
+    }
+    return nodes;
   }
 
   /** Waits until every node of {@code nodes} names the same leader, one of them, which says it leads; returns its id. */
@@ -533,6 +541,24 @@ class CoordinationSystemIT {
 
   private static long millisSince(long nanos) {
     return (System.nanoTime() - nanos) / 1_000_000;
+  }
+
+  /** A distinct free cluster port for each node id (the probes stay open until all are picked). */
+  private static Map<String, Integer> freePorts() throws IOException {
+    Map<String, Integer> ports = new HashMap<>();
+    List<ServerSocket> probes = new ArrayList<>();
+    try {
+      for (String id : IDS) {
+        ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        probes.add(probe);
+        ports.put(id, probe.getLocalPort());
+      }
+    } finally {
+      for (ServerSocket probe : probes) {
+        probe.close();
+      }
+    }
+    return ports;
   }
 
   private static int freePort() throws IOException {
