@@ -69,6 +69,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The clients' HTTP timeout is longer than {@code cp.request-timeout}: a client gives up only
  * after the node it asked has, so no request of this test still travels inside the cluster when the
  * final values are read.
+ *
+ * <p>The three nodes start at once, as a StatefulSet's pods may. Each process's output is kept in
+ * {@code node/target/coordination-system-it/} (one file per start) for diagnosis.
  */
 class CoordinationSystemIT {
   private static final List<String> IDS = List.of("a", "b", "c");
