@@ -245,14 +245,15 @@ public final class Coordination extends VerticleBase {
     reply.onComplete(ar -> {
       if (ar.failed()) {
         Throwable e = ar.cause();
-        boolean neverSent = e instanceof TransportException te && te.reason() == TransportException.Reason.OVERLOADED;
+        boolean neverSent = e instanceof TransportException te && (te.reason() == TransportException.Reason.OVERLOADED
+            || te.reason() == TransportException.Reason.UNREACHABLE);
+        forget(target);
         if (kind == Forwarding.COMMAND && !neverSent) {
           result.fail(new CoordinationException(Kind.OUTCOME_UNKNOWN, "the leader " + target
               + " took the request but its answer was lost (" + e.getMessage() + "): it may or may not have"
               + " been applied", RETRY_AFTER));
           return;
         }
-        forget(target);
         retryLater(kind, body, deadline, result);
         return;
       }

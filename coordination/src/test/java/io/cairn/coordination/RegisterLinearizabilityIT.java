@@ -3,11 +3,13 @@ package io.cairn.coordination;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.coordination.linearizability.CheckResult;
+import io.cairn.coordination.linearizability.CounterModel;
 import io.cairn.coordination.linearizability.History;
 import io.cairn.coordination.linearizability.HistoryRecorder;
 import io.cairn.coordination.linearizability.LinearizabilityChecker;
 import io.cairn.coordination.linearizability.RegisterModel;
 import io.cairn.coordination.linearizability.RegisterModel.Op;
+import io.cairn.coordination.machine.Counter;
 import io.cairn.coordination.machine.Register;
 import io.cairn.coordination.machine.RegisterCommand.Expect;
 import io.cairn.coordination.machine.RegisterResult;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Concurrent clients read, write, compare-and-set, create and delete a few registers through every
+ * Concurrent clients read, write, compare-and-set, create and delete a few registers (and add to
+ * and read counters) through every
  * node of a three-voter group on real sockets, while a nemesis drops and delays messages,
  * partitions a node away and crashes the leader (restarting it from its log on a new port). The
  * recorded history must be linearizable (Wing–Gong/Porcupine checker over {@link RegisterModel}).
@@ -62,6 +65,7 @@ class RegisterLinearizabilityIT {
     SplittableRandom random = new SplittableRandom(seed);
     Faults faults = new Faults(random.nextLong());
     HistoryRecorder<Op, Object> recorder = new HistoryRecorder<>();
+    HistoryRecorder<CounterModel.Op, Long> counters = new HistoryRecorder<>();
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicInteger crashes = new AtomicInteger();
     List<String> nemesisLog = new ArrayList<>();
@@ -73,7 +77,7 @@ class RegisterLinearizabilityIT {
       for (int c = 0; c < CLIENTS; c++) {
         int client = c;
         SplittableRandom r = random.split();
-        Thread t = new Thread(() -> runClient(cluster, recorder, client, r, running), "client-" + c);
+        Thread t = new Thread(() -> runClient(cluster, recorder, counters, client, r, running), "client-" + c);
         t.start();
         clients.add(t);
       }
@@ -100,6 +104,11 @@ class RegisterLinearizabilityIT {
       System.out.println("checked in " + result.elapsed().toMillis() + " ms: " + result.verdict());
       result.assertLinearizable();
       assertThat(ok).as("operations with a definite answer").isGreaterThan(50);
+      History<CounterModel.Op, Long> counterHistory = counters.history();
+      CheckResult counted = LinearizabilityChecker.check(new CounterModel(), counterHistory, Duration.ofSeconds(120));
+      System.out.println("counters: " + counterHistory.size() + " operations, checked in "
+          + counted.elapsed().toMillis() + " ms: " + counted.verdict());
+      counted.assertLinearizable();
     }
   }
 
@@ -192,8 +201,8 @@ class RegisterLinearizabilityIT {
     }
   }
 
-  private static void runClient(CoordinationCluster cluster, HistoryRecorder<Op, Object> recorder, int client,
-      SplittableRandom random, AtomicBoolean running) {
+  private static void runClient(CoordinationCluster cluster, HistoryRecorder<Op, Object> recorder,
+      HistoryRecorder<CounterModel.Op, Long> counters, int client, SplittableRandom random, AtomicBoolean running) {
     int n = 0;
     while (running.get()) {
       int node = random.nextInt(cluster.size());
@@ -209,11 +218,13 @@ class RegisterLinearizabilityIT {
       String key = KEYS.get(random.nextInt(KEYS.size()));
       String value = "c" + client + "-" + n++;
       int dice = random.nextInt(100);
-      if (dice < 35) {
+      if (dice >= 88) {
+        counter(counters, client, registers, "c" + key, dice < 95 ? random.nextInt(1, 10) : 0);
+      } else if (dice < 30) {
         read(recorder, client, registers, key);
-      } else if (dice < 55) {
+      } else if (dice < 48) {
         write(recorder, client, new RegisterModel.Write(key, value), registers.put(key, value, Expect.ANY));
-      } else if (dice < 85) {
+      } else if (dice < 75) {
         var h = recorder.invoke(client, new RegisterModel.Read(key));
         Optional<Register> seen = await(registers.get(key), recorder, h, true);
         if (seen == null) {
@@ -226,11 +237,29 @@ class RegisterLinearizabilityIT {
           write(recorder, client, new RegisterModel.Cas(key, seen.get().value(), value),
               registers.put(key, value, Expect.version(seen.get().version())));
         }
-      } else if (dice < 95) {
+      } else if (dice < 83) {
         write(recorder, client, new RegisterModel.Create(key, value), registers.put(key, value, Expect.ABSENT));
       } else {
         write(recorder, client, new RegisterModel.Delete(key), registers.delete(key, Expect.ANY));
       }
+    }
+  }
+
+  /** Adds {@code delta} to a counter, or reads it when {@code delta} is 0. */
+  private static void counter(HistoryRecorder<CounterModel.Op, Long> counters, int client, RegisterService registers,
+      String key, long delta) {
+    if (delta == 0) {
+      var h = counters.invoke(client, new CounterModel.ReadCounter(key));
+      Counter c = await(registers.counter(key), counters, h, true);
+      if (c != null) {
+        counters.ok(h, c.value());
+      }
+      return;
+    }
+    var h = counters.invoke(client, new CounterModel.Add(key, delta));
+    RegisterResult r = await(registers.add(key, delta), counters, h, false);
+    if (r != null) {
+      counters.ok(h, ((RegisterResult.CounterValue) r).value());
     }
   }
 
@@ -260,7 +289,7 @@ class RegisterLinearizabilityIT {
    * The result, or null once the operation is recorded as failed (surely not applied: 503, or
    * any failure of a read) or unknown (any other failure of a change).
    */
-  private static <T> T await(Future<T> f, HistoryRecorder<Op, Object> recorder, HistoryRecorder<Op, Object>.Handle h,
+  private static <T, I, O> T await(Future<T> f, HistoryRecorder<I, O> recorder, HistoryRecorder<I, O>.Handle h,
       boolean read) {
     try {
       return f.toCompletionStage().toCompletableFuture()

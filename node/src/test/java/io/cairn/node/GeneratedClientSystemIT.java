@@ -11,12 +11,19 @@ import io.cairn.client.ApiClient;
 import io.cairn.client.ApiException;
 import io.cairn.client.ApiResponse;
 import io.cairn.client.api.CachesApi;
+import io.cairn.client.api.ClusterApi;
+import io.cairn.client.api.CountersApi;
 import io.cairn.client.api.EntriesApi;
+import io.cairn.client.api.RegistersApi;
 import io.cairn.client.model.BulkGetItem;
 import io.cairn.client.model.BulkGetRequest;
 import io.cairn.client.model.Cache;
 import io.cairn.client.model.CacheConfig;
+import io.cairn.client.model.CounterAdd;
 import io.cairn.client.model.EntryMetadata;
+import io.cairn.client.model.RaftStatus;
+import io.cairn.client.model.Register;
+import io.cairn.client.model.RegisterWrite;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +45,43 @@ class GeneratedClientSystemIT {
   void walkthroughWithTheEmbeddedStore() throws Exception {
     try (CairnProcess node = CairnProcess.startNode(dir.resolve("data"))) {
       walkthrough(client(node.port()));
+    }
+  }
+
+  /** Registers and counters: a compare-and-set loop as an application writes it, through the client. */
+  @Test
+  void registersAndCountersThroughTheGeneratedClient() throws Exception {
+    try (CairnProcess node = CairnProcess.startNode(dir.resolve("data"))) {
+      ApiClient client = client(node.port());
+      RegistersApi registers = new RegistersApi(client);
+      Register first = registers.putRegister("leader", new RegisterWrite().value("web-1"), null, "*");
+      assertThat(first.getValue()).isEqualTo("web-1");
+      ApiException taken = catchThrowableOfType(
+          () -> registers.putRegister("leader", new RegisterWrite().value("web-2"), null, "*"), ApiException.class);
+      assertThat(taken.getCode()).isEqualTo(412);
+      assertThat(JsonParser.parseString(taken.getResponseBody()).getAsJsonObject().get("type").getAsString())
+          .isEqualTo("https://cairn.io/problems/precondition-failed");
+
+      ApiResponse<Register> read = registers.getRegisterWithHttpInfo("leader");
+      assertThat(header(read.getHeaders(), "ETag")).isEqualTo("\"" + first.getVersion() + "\"");
+      Register moved = registers.putRegister("leader", new RegisterWrite().value("web-2"),
+          "\"" + first.getVersion() + "\"", null);
+      assertThat(moved.getVersion()).isGreaterThan(first.getVersion());
+      ApiException stale = catchThrowableOfType(() -> registers.putRegister("leader", new RegisterWrite().value("web-3"),
+          "\"" + first.getVersion() + "\"", null), ApiException.class);
+      assertThat(stale.getCode()).isEqualTo(412);
+      registers.deleteRegister("leader", "\"" + moved.getVersion() + "\"");
+      assertThat(catchThrowableOfType(() -> registers.getRegister("leader"), ApiException.class).getCode())
+          .isEqualTo(404);
+
+      CountersApi counters = new CountersApi(client);
+      assertThat(counters.addToCounter("jobs", new CounterAdd().delta(5L)).getValue()).isEqualTo(5L);
+      assertThat(counters.addToCounter("jobs", new CounterAdd().delta(-2L)).getValue()).isEqualTo(3L);
+      assertThat(counters.getCounter("jobs").getValue()).isEqualTo(3L);
+
+      RaftStatus raft = new ClusterApi(client).getRaftStatus();
+      assertThat(raft.getRole()).hasToString("LEADER");
+      assertThat(raft.getVoters()).containsExactly(raft.getNode());
     }
   }
 

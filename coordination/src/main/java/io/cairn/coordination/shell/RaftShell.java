@@ -76,6 +76,8 @@ public final class RaftShell {
   private boolean flushing;
   private boolean snapshotting;
   private List<NodeId> reportedVoters = List.of();
+  /** The last index applied to the state machine (or restored into it). */
+  private long machineIndex;
   private Throwable failure;
   private boolean closed;
 
@@ -99,6 +101,7 @@ public final class RaftShell {
     this.addresses = addresses;
     this.listener = listener;
     this.snapshotEntries = snapshotEntries;
+    this.machineIndex = core.snapshotIndex();
   }
 
   /** Starts ticking; messages from peers are handed in through {@link #receive}. */
@@ -344,10 +347,12 @@ public final class RaftShell {
     }
     fx.install().ifPresent(snapshot -> {
       machine.restore(snapshot.data());
+      machineIndex = snapshot.index();
       listener.snapshot(true, snapshot.data().length);
     });
     for (LogEntry e : fx.commit()) {
       byte[] result = e.type() == LogEntry.Type.COMMAND ? machine.apply(e.index(), e.command()) : null;
+      machineIndex = e.index();
       PendingProposal p = proposals.remove(e.index());
       if (p != null) {
         if (e.term() == p.term && result != null) {
@@ -373,7 +378,7 @@ public final class RaftShell {
    * core drop its log behind it. One at a time; the log keeps growing meanwhile.
    */
   private void maybeSnapshot() {
-    long applied = core.appliedIndex();
+    long applied = machineIndex; // the core's applied index may be ahead: batches still being written
     if (snapshotting || applied - core.snapshotIndex() < snapshotEntries) {
       return;
     }

@@ -38,7 +38,8 @@ public interface Transport {
 
   /**
    * Sends a request and waits for the answer of the peer's {@link #onRequest} handler. Fails with
-   * a {@link TransportException} (UNREACHABLE, TIMEOUT, OVERLOADED, REMOTE_ERROR or CLOSED), or
+   * a {@link TransportException}: UNREACHABLE or OVERLOADED (never sent), TIMEOUT, LOST or CLOSED
+   * (maybe received and acted on), REMOTE_ERROR (the peer's handler failed); or with
    * an {@link IllegalArgumentException} for a payload larger than a frame or a timeout that is
    * not positive. Never throws.
    */

@@ -10,7 +10,10 @@ public final class TransportException extends RuntimeException {
 
   /** Codes travel in ERROR frames by ordinal: append, never reorder. */
   public enum Reason {
-    /** No connection to the peer: refused, lost, handshake failed, or in reconnect backoff. */
+    /**
+     * Never sent: no connection to the peer (refused, handshake failed, or in reconnect backoff).
+     * Safe to retry elsewhere.
+     */
     UNREACHABLE,
     /** Sent, but no answer within the timeout (the peer may still have acted on it). */
     TIMEOUT,
@@ -22,7 +25,9 @@ public final class TransportException extends RuntimeException {
     /** The peer answered with an error: no handler, or the handler failed. */
     REMOTE_ERROR,
     /** This transport was closed before an answer came. */
-    CLOSED
+    CLOSED,
+    /** Sent, but the connection was lost before the answer came (the peer may have acted on it). */
+    LOST
   }
 
   private final Reason reason;
@@ -34,6 +39,10 @@ public final class TransportException extends RuntimeException {
 
   public Reason reason() {
     return reason;
+  }
+
+  static TransportException lost(Address to) {
+    return new TransportException(Reason.LOST, "the connection to " + to + " was lost before the answer came");
   }
 
   static TransportException unreachable(Address to, String why) {

@@ -659,7 +659,7 @@ public final class VertxTransport implements Transport {
         peer.downReported = true;
       }
       for (PendingRequest req : new ArrayList<>(peer.inflight.values())) {
-        finish(req, null, TransportException.unreachable(peer.address, "the connection was lost"));
+        finish(req, null, TransportException.lost(peer.address));
       }
     } else if (peer.state == PeerState.CONNECTING) {
       connectFailed(peer, "the connection closed during the handshake");
