@@ -676,18 +676,27 @@ public final class RaftCore {
     unpersisted.removeIf(e -> e.index() >= index);
   }
 
-  private void onAppendResponse(long nowNanos, AppendEntriesResponse r) {
-    if (role != Role.LEADER) {
-      return;
-    }
-    Progress pr = progress.get(r.from());
+  /**
+   * A leader heard from a follower: it is active (CheckQuorum), and its answer to heartbeat round
+   * {@code round} may confirm reads. Null when this node does not lead or the sender is no follower.
+   */
+  private Progress heardFrom(NodeId from, long round) {
+    Progress pr = role == Role.LEADER ? progress.get(from) : null;
     if (pr == null) {
-      return;
+      return null;
     }
     pr.recentActive = true;
-    if (r.round() > pr.ackedRound) {
-      pr.ackedRound = r.round();
+    if (round > pr.ackedRound) {
+      pr.ackedRound = round;
       confirmReads();
+    }
+    return pr;
+  }
+
+  private void onAppendResponse(long nowNanos, AppendEntriesResponse r) {
+    Progress pr = heardFrom(r.from(), r.round());
+    if (pr == null) {
+      return;
     }
     if (pr.state == Progress.State.SNAPSHOT) {
       if (r.success() && r.matchIndex() > pr.match) {
@@ -749,17 +758,9 @@ public final class RaftCore {
   }
 
   private void onSnapshotResponse(InstallSnapshotResponse r) {
-    if (role != Role.LEADER) {
-      return;
-    }
-    Progress pr = progress.get(r.from());
+    Progress pr = heardFrom(r.from(), r.round());
     if (pr == null) {
       return;
-    }
-    pr.recentActive = true;
-    if (r.round() > pr.ackedRound) {
-      pr.ackedRound = r.round();
-      confirmReads();
     }
     if (r.matchIndex() > log.lastIndex()) {
       throw new IllegalStateException(self + ": " + r.from() + " claims to match " + r.matchIndex()

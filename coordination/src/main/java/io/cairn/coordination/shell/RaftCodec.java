@@ -12,6 +12,8 @@ import io.cairn.coordination.raft.RaftMessage.TimeoutNow;
 import io.cairn.coordination.raft.Snapshot;
 import io.cairn.membership.NodeId;
 import io.cairn.membership.transport.CodecException;
+import io.cairn.membership.wire.WireReader;
+import io.cairn.membership.wire.WireWriter;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,8 @@ package io.cairn.membership.transport;
 
 import io.cairn.membership.Address;
 import io.cairn.membership.NodeId;
+import io.cairn.membership.wire.WireReader;
+import io.cairn.membership.wire.WireWriter;
 import io.vertx.core.buffer.Buffer;
 
 /**

@@ -12,6 +12,8 @@ import io.cairn.membership.swim.SwimMessage.Ping;
 import io.cairn.membership.swim.SwimMessage.PingReq;
 import io.cairn.membership.swim.SwimMessage.PushPull;
 import io.cairn.membership.swim.Update;
+import io.cairn.membership.wire.WireReader;
+import io.cairn.membership.wire.WireWriter;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

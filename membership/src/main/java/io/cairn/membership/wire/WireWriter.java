@@ -1,14 +1,14 @@
-package io.cairn.coordination.shell;
+package io.cairn.membership.wire;
 
 import io.cairn.membership.transport.CodecException;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 
 /** The writing half of {@link WireReader}: it refuses what the reader would refuse. */
-final class WireWriter {
+public final class WireWriter {
   private WireWriter() {}
 
-  static void string(Buffer out, String s, int maxBytes, String what) {
+  public static void string(Buffer out, String s, int maxBytes, String what) {
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     if (bytes.length > maxBytes) {
       throw new CodecException(what + ": " + bytes.length + " bytes, at most " + maxBytes);
@@ -16,14 +16,15 @@ final class WireWriter {
     out.appendUnsignedShort(bytes.length).appendBytes(bytes);
   }
 
-  static void bytes(Buffer out, byte[] bytes, int maxBytes, String what) {
+  public static void bool(Buffer out, boolean b) {
+    out.appendByte(b ? (byte) 1 : (byte) 0);
+  }
+
+  /** A u32 length, then the bytes; at most {@code maxBytes}. */
+  public static void bytes(Buffer out, byte[] bytes, int maxBytes, String what) {
     if (bytes.length > maxBytes) {
       throw new CodecException(what + ": " + bytes.length + " bytes, at most " + maxBytes);
     }
     out.appendInt(bytes.length).appendBytes(bytes);
-  }
-
-  static void bool(Buffer out, boolean b) {
-    out.appendByte(b ? (byte) 1 : (byte) 0);
   }
 }
