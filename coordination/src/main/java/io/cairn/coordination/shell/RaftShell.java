@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * the rest of it (reporting durability, {@code sendAfterPersist}, applying, answering reads) waits
  * until its write and every earlier batch's write are durable, and batches complete in the order
  * they were drained, also those that write nothing: an acknowledgement in a batch may cover
- * entries written by an earlier one.
+ * entries written by an earlier one. One exception: a hard state that only moves the commit index
+ * is written in order but not waited for (it is a hint; committed entries are durable on a
+ * majority already).
  *
  * <p><b>Failure.</b> A write that fails (disk full, I/O error) leaves the log in an unknown state:
  * the shell stops (no more ticks, messages or proposals) and fails every waiting caller; the node
@@ -76,6 +78,9 @@ public final class RaftShell {
   private boolean flushing;
   private boolean snapshotting;
   private List<NodeId> reportedVoters = List.of();
+  /** The term and vote of the last hard state handed to the log (-1: none yet). */
+  private long writtenTerm = -1;
+  private Optional<NodeId> writtenVote = Optional.empty();
   /** The last index applied to the state machine (or restored into it). */
   private long machineIndex;
   private Throwable failure;
@@ -315,9 +320,18 @@ public final class RaftShell {
     for (RaftEvent e : fx.events()) {
       onEvent(e);
     }
-    Batch batch = new Batch(fx, !fx.needsPersist());
+    // A hard state that only moves the commit index is a hint (losing it is safe: the leader tells
+    // the commit index again), so it is written in order but nothing waits for its fsync; without
+    // this, every commit would cost the leader a second fsync before it could answer.
+    boolean mustWait = fx.install().isPresent() || !fx.append().isEmpty()
+        || fx.persist().map(hs -> hs.term() != writtenTerm || !hs.votedFor().equals(writtenVote)).orElse(false);
+    Batch batch = new Batch(fx, !mustWait);
     batches.addLast(batch);
     if (fx.needsPersist()) {
+      fx.persist().ifPresent(hs -> {
+        writtenTerm = hs.term();
+        writtenVote = hs.votedFor();
+      });
       long begin = System.nanoTime();
       // Queued in this order, written in this order: the leader's snapshot, then what follows it.
       CompletableFuture<Void> installed = fx.install().map(committer::submitSnapshot)
@@ -330,8 +344,10 @@ public final class RaftShell {
           return;
         }
         listener.written(fx.append().size(), System.nanoTime() - begin);
-        batch.durable = true;
-        flush();
+        if (!batch.durable) {
+          batch.durable = true;
+          flush();
+        }
       }));
     }
   }
