@@ -205,6 +205,7 @@ class RaftBenchmark {
     }
     AtomicLong writeAt = new AtomicLong(-1);
     AtomicLong electedAt = new AtomicLong(-1);
+    java.time.Instant killedAt = java.time.Instant.now();
     long t0 = System.nanoTime();
     leader.process.kill(); // SIGKILL, and waits until the process is gone
     Thread elected = new Thread(() -> {
@@ -236,6 +237,15 @@ class RaftBenchmark {
       Thread.sleep(10);
     }
     elected.join(DEADLINE.toMillis());
+    if (electedAt.get() > TimeUnit.MILLISECONDS.toNanos(1200)) {
+      // A slow election: what the survivors' Raft shells logged (role changes with reasons).
+      System.out.println("  slow election; killed " + leader.id + " at " + killedAt);
+      for (Node s : survivors) {
+        List<String> raftLines = s.process.stdout().stream().filter(l -> l.contains("raft:")).toList();
+        raftLines.subList(Math.max(0, raftLines.size() - 6), raftLines.size())
+            .forEach(l -> System.out.println("  " + s.id + ": " + l));
+      }
+    }
     // Restart the killed node on its data and ports; wait until the leader replicates to all.
     leader.start();
     leader.process.port();
