@@ -162,6 +162,11 @@ final class CairnProcess implements AutoCloseable {
     }
   }
 
+  /** The operating system's id of the process. */
+  long pid() {
+    return process.pid();
+  }
+
   List<String> stdout() {
     return List.copyOf(out);
   }
