@@ -1,0 +1,198 @@
+package io.cairn.coordination.machine;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A command to {@link Primitives} (sessions, fenced locks, the logical clock), proposed through
+ * Raft as {@link #encode() bytes}. Construction checks only shape (no nulls); every limit (TTLs,
+ * names, lock delays, ids) is checked where the command is applied, so that every replica gives
+ * the same {@link PrimitiveResult.Invalid} for the same bytes whatever version proposed them.
+ *
+ * <pre>
+ * command = u8 format (1), u8 kind, fields of the kind
+ * kind    = 1 Tick:          i64 elapsed millis
+ *           2 CreateSession: i64 ttl millis
+ *           3 KeepAlive:     u32 count, count × i64 session id
+ *           4 CloseSession:  i64 session id
+ *           5 Acquire:       string lock, i64 session id, u8 queue if busy (0|1), i64 lock delay millis
+ *           6 Release:       string lock, i64 session id, i64 fencing token
+ *           7 CancelWait:    string lock, i64 session id
+ * string  = u32 length, that many bytes of UTF-8
+ * </pre>
+ */
+public sealed interface PrimitiveCommand {
+  /** The first byte of every encoded command. */
+  int FORMAT = 1;
+
+  enum Kind { TICK, CREATE_SESSION, KEEP_ALIVE, CLOSE_SESSION, ACQUIRE, RELEASE, CANCEL_WAIT }
+
+  Kind kind();
+
+  /** The command as proposed to Raft; throws IllegalArgumentException for an unpaired surrogate. */
+  byte[] encode();
+
+  /**
+   * Decodes {@link #encode()}'s bytes; throws {@link IllegalArgumentException} for anything else
+   * (truncated, trailing bytes, an unknown format or kind, a flag other than 0 or 1, bad UTF-8).
+   */
+  static PrimitiveCommand decode(byte[] bytes) {
+    ByteReader in = new ByteReader(bytes);
+    int format = in.u8("command format");
+    if (format != FORMAT) {
+      throw new IllegalArgumentException("primitive command format " + format + ", this node knows " + FORMAT);
+    }
+    int kind = in.u8("command kind");
+    PrimitiveCommand c = switch (kind) {
+      case 1 -> new Tick(in.i64("elapsed millis"));
+      case 2 -> new CreateSession(in.i64("ttl millis"));
+      case 3 -> {
+        int n = in.count(8, "keepalive count");
+        Long[] ids = new Long[n];
+        for (int i = 0; i < n; i++) {
+          ids[i] = in.i64("session id");
+        }
+        yield new KeepAlive(List.of(ids));
+      }
+      case 4 -> new CloseSession(in.i64("session id"));
+      case 5 -> new Acquire(in.string("lock"), in.i64("session id"), flag(in, "queue if busy"),
+          in.i64("lock delay millis"));
+      case 6 -> new Release(in.string("lock"), in.i64("session id"), in.i64("fencing token"));
+      case 7 -> new CancelWait(in.string("lock"), in.i64("session id"));
+      default -> throw new IllegalArgumentException("unknown primitive command kind " + kind);
+    };
+    in.expectEnd("primitive command");
+    return c;
+  }
+
+  private static boolean flag(ByteReader in, String what) {
+    int v = in.u8(what);
+    if (v > 1) {
+      throw new IllegalArgumentException(what + ": 0 or 1, not " + v);
+    }
+    return v == 1;
+  }
+
+  /**
+   * The logical clock moves on by {@code elapsedMillis}, measured by the leader on its monotonic
+   * clock since its own previous tick (0 for a new leader's first); sessions whose deadline has
+   * come expire.
+   */
+  record Tick(long elapsedMillis) implements PrimitiveCommand {
+    @Override
+    public Kind kind() {
+      return Kind.TICK;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(10).u8(FORMAT).u8(1).i64(elapsedMillis).toByteArray();
+    }
+  }
+
+  /** Opens a session that lives {@code ttlMillis} of logical time unless kept alive. */
+  record CreateSession(long ttlMillis) implements PrimitiveCommand {
+    @Override
+    public Kind kind() {
+      return Kind.CREATE_SESSION;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(10).u8(FORMAT).u8(2).i64(ttlMillis).toByteArray();
+    }
+  }
+
+  /** Renews each session in {@code sessionIds} (a batch the leader gathered) for its full TTL. */
+  record KeepAlive(List<Long> sessionIds) implements PrimitiveCommand {
+    public KeepAlive {
+      sessionIds = List.copyOf(sessionIds);
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.KEEP_ALIVE;
+    }
+
+    @Override
+    public byte[] encode() {
+      ByteWriter out = new ByteWriter(6 + 8 * sessionIds.size()).u8(FORMAT).u8(3).i32(sessionIds.size());
+      for (long id : sessionIds) {
+        out.i64(id);
+      }
+      return out.toByteArray();
+    }
+  }
+
+  /** Ends a session cleanly: its locks are released (no lock delay) and its waits cancelled. */
+  record CloseSession(long sessionId) implements PrimitiveCommand {
+    @Override
+    public Kind kind() {
+      return Kind.CLOSE_SESSION;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(10).u8(FORMAT).u8(4).i64(sessionId).toByteArray();
+    }
+  }
+
+  /**
+   * Takes lock {@code lock} for session {@code sessionId}: granted if free (or already held by this
+   * session: reentrant), else queued FIFO if {@code queueIfBusy}, else refused. {@code
+   * lockDelayMillis} (0 for none): if this session later EXPIRES while holding the lock, the lock
+   * stays unavailable that long, so a holder that was cut off has time to notice.
+   */
+  record Acquire(String lock, long sessionId, boolean queueIfBusy, long lockDelayMillis)
+      implements PrimitiveCommand {
+    public Acquire {
+      Objects.requireNonNull(lock, "lock");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.ACQUIRE;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 4 + lock.length() + 17).u8(FORMAT).u8(5).string(lock).i64(sessionId)
+          .u8(queueIfBusy ? 1 : 0).i64(lockDelayMillis).toByteArray();
+    }
+  }
+
+  /** Releases one hold of lock {@code lock}; only its holder, with the current token, may. */
+  record Release(String lock, long sessionId, long token) implements PrimitiveCommand {
+    public Release {
+      Objects.requireNonNull(lock, "lock");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.RELEASE;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 4 + lock.length() + 16).u8(FORMAT).u8(6).string(lock).i64(sessionId).i64(token)
+          .toByteArray();
+    }
+  }
+
+  /** Takes session {@code sessionId} out of lock {@code lock}'s queue (its long poll gave up). */
+  record CancelWait(String lock, long sessionId) implements PrimitiveCommand {
+    public CancelWait {
+      Objects.requireNonNull(lock, "lock");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.CANCEL_WAIT;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 4 + lock.length() + 8).u8(FORMAT).u8(7).string(lock).i64(sessionId).toByteArray();
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.cairn.coordination.machine;
+
+import java.util.Objects;
+
+/**
+ * Something that applying a command did besides answering its proposer, drained by the shell with
+ * {@link Primitives#drainEvents()} after each apply so that it can wake the HTTP requests that
+ * wait for it (a queued acquire, a watch on a session). Events are in the order they happened.
+ */
+public sealed interface PrimitiveEvent {
+  /** The log index of the command whose apply produced the event. */
+  long index();
+
+  /**
+   * A waiting session was granted {@code lock} with {@code token} (the index of the command that
+   * released it, expired its holder or ended its lock delay). A grant that answers its own acquire
+   * is the result, not an event.
+   */
+  record LockGranted(long index, String lock, long sessionId, long token) implements PrimitiveEvent {
+    public LockGranted {
+      Objects.requireNonNull(lock, "lock");
+    }
+  }
+
+  /** Session {@code sessionId} expired at this index; everything it held was released. */
+  record SessionExpired(long index, long sessionId) implements PrimitiveEvent {}
+}
