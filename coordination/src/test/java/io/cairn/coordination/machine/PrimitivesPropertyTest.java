@@ -1,0 +1,278 @@
+package io.cairn.coordination.machine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.coordination.machine.PrimitiveCommand.Acquire;
+import io.cairn.coordination.machine.PrimitiveCommand.CancelWait;
+import io.cairn.coordination.machine.PrimitiveCommand.CloseSession;
+import io.cairn.coordination.machine.PrimitiveCommand.CreateSession;
+import io.cairn.coordination.machine.PrimitiveCommand.KeepAlive;
+import io.cairn.coordination.machine.PrimitiveCommand.Release;
+import io.cairn.coordination.machine.PrimitiveCommand.Tick;
+import io.cairn.coordination.machine.PrimitiveEvent.LockGranted;
+import io.cairn.coordination.machine.PrimitiveEvent.SessionExpired;
+import io.cairn.coordination.machine.PrimitiveResult.Cancelled;
+import io.cairn.coordination.machine.PrimitiveResult.Granted;
+import io.cairn.coordination.machine.PrimitiveResult.Invalid;
+import io.cairn.coordination.machine.PrimitiveResult.KeptAlive;
+import io.cairn.coordination.machine.PrimitiveResult.Queued;
+import io.cairn.coordination.machine.PrimitiveResult.Released;
+import io.cairn.coordination.machine.PrimitiveResult.Renewal;
+import io.cairn.coordination.machine.PrimitiveResult.SessionClosed;
+import io.cairn.coordination.machine.PrimitiveResult.SessionCreated;
+import io.cairn.coordination.machine.Primitives.LockView;
+import io.cairn.sim.Seeds;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Random clients on seeded schedules (more with {@code -Dcairn.sim.seeds=K}, replay one with
+ * {@code -Dcairn.seed=N}) create sessions, acquire, release and cancel, keep alive, close, and
+ * the leader ticks; after every apply the invariants hold: at most one holder per lock, and it and
+ * every waiter is a live session; every grant's token is strictly greater than the lock's previous
+ * one; waiters are granted in FIFO order; no ended session holds or waits; a session expires at
+ * the first tick that has counted its TTL since the first tick after its last renewal, never
+ * sooner. Copies restored from snapshots taken at random points give identical results, events and
+ * snapshot bytes from then on.
+ */
+class PrimitivesPropertyTest {
+  private static final String[] LOCKS = {"a", "b", "c", "é"};
+
+  static LongStream seeds() {
+    return Seeds.seeds(100);
+  }
+
+  /** What the test knows of a session from the results and events alone. */
+  private static final class Known {
+    final long ttl;
+    boolean fresh = true; // renewed since the last tick
+    long base; // the logical time its TTL is counted from, once a tick has passed
+
+    Known(long ttl) {
+      this.ttl = ttl;
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void invariantsHoldAfterEveryApplyAndRestoredCopiesAgree(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    Primitives m = new Primitives();
+    List<Primitives> copies = new ArrayList<>();
+    Map<Long, Known> live = new HashMap<>();
+    Set<Long> ended = new HashSet<>();
+    List<Long> everCreated = new ArrayList<>();
+    Map<String, Long> lastToken = new HashMap<>();
+    Map<String, List<Long>> queues = new HashMap<>();
+    long index = 0;
+    int steps = 600;
+    int grants = 0;
+    int expiries = 0;
+    for (int step = 0; step < steps; step++) {
+      if (random.nextInt(60) == 0) {
+        Primitives copy = new Primitives();
+        copy.apply(1, new CreateSession(1_000).encode()); // restore replaces
+        copy.restore(m.snapshot());
+        assertThat(copy.snapshot()).isEqualTo(m.snapshot());
+        copies.add(copy);
+      }
+      index += 1 + (random.nextInt(5) == 0 ? random.nextInt(3) : 0);
+      PrimitiveCommand command = command(random, m, everCreated, live);
+      byte[] bytes = random.nextInt(100) == 0 ? damage(random, command.encode()) : command.encode();
+      byte[] resultBytes = m.apply(index, bytes);
+      PrimitiveResult result = PrimitiveResult.decode(resultBytes);
+      List<PrimitiveEvent> events = m.drainEvents();
+      String at = "seed " + seed + ", step " + step + ", index " + index + ", " + command + " -> " + result;
+      for (Primitives copy : copies) {
+        assertThat(copy.apply(index, bytes)).as(at).isEqualTo(resultBytes);
+        assertThat(copy.drainEvents()).as(at).isEqualTo(events);
+      }
+
+      // what the result and events say, checked against what the test knows
+      if (result instanceof Invalid) {
+        assertThat(events).as(at).isEmpty();
+      } else if (command instanceof Tick) {
+        for (Known k : live.values()) {
+          if (k.fresh) {
+            k.fresh = false;
+            k.base = m.now();
+          }
+        }
+      }
+      if (result instanceof SessionCreated c) {
+        live.put(c.id(), new Known(c.ttlMillis()));
+        everCreated.add(c.id());
+      } else if (result instanceof KeptAlive k) {
+        for (Renewal r : k.renewals()) {
+          assertThat(r.alive()).as(at).isEqualTo(live.containsKey(r.id()));
+          if (r.alive()) {
+            live.get(r.id()).fresh = true;
+          }
+        }
+      } else if (result instanceof SessionClosed c) {
+        end(c.id(), live, ended, queues);
+      } else if (result instanceof Granted g && g.count() == 1) {
+        String lock = ((Acquire) command).lock();
+        assertThat(g.token()).as(at).isEqualTo(index);
+        assertThat(g.token()).as(at).isGreaterThan(lastToken.getOrDefault(lock, 0L));
+        lastToken.put(lock, g.token());
+        grants++;
+      } else if (result instanceof Queued q) {
+        List<Long> queue = queues.computeIfAbsent(((Acquire) command).lock(), k -> new ArrayList<>());
+        long session = ((Acquire) command).sessionId();
+        if (!queue.contains(session)) {
+          queue.add(session);
+        }
+        assertThat(queue.indexOf(session) + 1).as(at).isEqualTo(q.position());
+      } else if (result instanceof Cancelled) {
+        queues.get(((CancelWait) command).lock()).remove(((CancelWait) command).sessionId());
+      } else if (result instanceof Released r) {
+        assertThat(r.remainingCount()).as(at).isGreaterThanOrEqualTo(0);
+      }
+      for (PrimitiveEvent e : events) {
+        assertThat(e.index()).as(at).isEqualTo(index);
+        if (e instanceof SessionExpired x) {
+          Known k = live.get(x.sessionId());
+          assertThat(k).as(at + ": expired twice or unknown").isNotNull();
+          assertThat(k.fresh).as(at + ": expired while fresh").isFalse();
+          assertThat(m.now() - k.base).as(at + ": expired before its TTL").isGreaterThanOrEqualTo(k.ttl);
+          end(x.sessionId(), live, ended, queues);
+          expiries++;
+        }
+      }
+      // every session that expires at this index has left every queue before any lock passes on
+      for (PrimitiveEvent e : events) {
+        if (e instanceof LockGranted g) {
+          assertThat(g.token()).as(at).isEqualTo(index);
+          assertThat(g.token()).as(at).isGreaterThan(lastToken.getOrDefault(g.lock(), 0L));
+          lastToken.put(g.lock(), g.token());
+          List<Long> queue = queues.get(g.lock());
+          assertThat(queue).as(at + ": FIFO").isNotEmpty();
+          assertThat(queue.remove(0)).as(at + ": FIFO").isEqualTo(g.sessionId());
+          assertThat(live).as(at + ": granted to a dead session").containsKey(g.sessionId());
+          grants++;
+        }
+      }
+
+      // the invariants of the whole state
+      for (Map.Entry<Long, Known> e : live.entrySet()) {
+        assertThat(m.session(e.getKey())).as(at).isPresent();
+        Known k = e.getValue();
+        if (!k.fresh) {
+          assertThat(m.now() - k.base).as(at + ": session " + e.getKey() + " outlived its TTL").isLessThan(k.ttl);
+        }
+      }
+      assertThat(m.sessionCount()).as(at).isEqualTo(live.size());
+      for (long gone : ended) {
+        assertThat(m.session(gone)).as(at).isEmpty();
+      }
+      for (String name : LOCKS) {
+        List<Long> expectedQueue = queues.getOrDefault(name, List.of());
+        var view = m.lock(name);
+        if (view.isEmpty()) {
+          assertThat(expectedQueue).as(at).isEmpty();
+          continue;
+        }
+        LockView l = view.get();
+        assertThat(l.waiters()).as(at + ": FIFO queue of " + name).isEqualTo(expectedQueue);
+        if (l.holderSession() != 0) {
+          assertThat(live).as(at + ": holder of " + name).containsKey(l.holderSession());
+          assertThat(l.token()).as(at).isEqualTo(lastToken.get(name));
+          assertThat(l.count()).as(at).isPositive();
+          assertThat(l.delayRemainingMillis()).as(at).isZero();
+        } else {
+          assertThat(l.delayRemainingMillis()).as(at + ": a free lock is kept").isPositive();
+        }
+        assertThat(new HashSet<>(l.waiters())).as(at).hasSize(l.waiters().size()).doesNotContain(l.holderSession());
+        for (long w : l.waiters()) {
+          assertThat(live).as(at + ": waiter of " + name).containsKey(w);
+        }
+      }
+    }
+    for (Primitives copy : copies) {
+      assertThat(copy.snapshot()).as("seed %d", seed).isEqualTo(m.snapshot());
+    }
+    Primitives last = new Primitives();
+    last.restore(m.snapshot());
+    assertThat(last.snapshot()).isEqualTo(m.snapshot());
+    assertThat(grants).as("seed %d exercised grants", seed).isPositive();
+    assertThat(expiries + grants).isPositive();
+  }
+
+  private static void end(long id, Map<Long, Known> live, Set<Long> ended, Map<String, List<Long>> queues) {
+    live.remove(id);
+    ended.add(id);
+    for (List<Long> q : queues.values()) {
+      q.remove(id);
+    }
+  }
+
+  private static PrimitiveCommand command(SplittableRandom random, Primitives m, List<Long> everCreated,
+      Map<Long, Known> live) {
+    int roll = random.nextInt(100);
+    if (roll < 18) {
+      return new Tick(random.nextInt(6) == 0 ? 0 : random.nextLong(1, 1_500));
+    }
+    if (roll < 26 || everCreated.isEmpty()) {
+      return new CreateSession(random.nextInt(20) == 0 ? 500 : random.nextLong(1_000, 4_000));
+    }
+    long session = pickSession(random, everCreated, live);
+    String lock = LOCKS[random.nextInt(LOCKS.length)];
+    if (roll < 36) {
+      List<Long> ids = new ArrayList<>();
+      int n = 1 + random.nextInt(3);
+      for (int i = 0; i < n; i++) {
+        ids.add(pickSession(random, everCreated, live));
+      }
+      return new KeepAlive(ids);
+    }
+    if (roll < 40) {
+      return new CloseSession(session);
+    }
+    if (roll < 65) {
+      long delay = random.nextInt(3) == 0 ? random.nextLong(0, 3_000) : 0;
+      return new Acquire(lock, session, random.nextBoolean(), delay);
+    }
+    if (roll < 90) {
+      var view = m.lock(lock);
+      if (view.isPresent() && view.get().holderSession() != 0 && random.nextInt(5) != 0) {
+        LockView l = view.get();
+        long token = random.nextInt(10) == 0 ? l.token() - 1 : l.token();
+        long holder = random.nextInt(10) == 0 ? session : l.holderSession();
+        return new Release(lock, holder, token);
+      }
+      return new Release(lock, session, random.nextLong(1, 1_000));
+    }
+    return new CancelWait(lock, session);
+  }
+
+  private static long pickSession(SplittableRandom random, List<Long> everCreated, Map<Long, Known> live) {
+    if (!live.isEmpty() && random.nextInt(4) != 0) {
+      List<Long> ids = new ArrayList<>(live.keySet());
+      ids.sort(null);
+      return ids.get(random.nextInt(ids.size()));
+    }
+    return random.nextInt(8) == 0 ? random.nextLong(1, 10_000) : everCreated.get(random.nextInt(everCreated.size()));
+  }
+
+  private static byte[] damage(SplittableRandom random, byte[] good) {
+    return switch (random.nextInt(3)) {
+      case 0 -> Arrays.copyOf(good, random.nextInt(good.length));
+      case 1 -> Arrays.copyOf(good, good.length + 1);
+      default -> {
+        byte[] b = good.clone();
+        b[random.nextInt(Math.min(2, b.length))] = (byte) 0x7f;
+        yield b;
+      }
+    };
+  }
+}
