@@ -18,6 +18,9 @@ import java.util.Objects;
  *           5 Acquire:       string lock, i64 session id, u8 queue if busy (0|1), i64 lock delay millis
  *           6 Release:       string lock, i64 session id, i64 fencing token
  *           7 CancelWait:    string lock, i64 session id
+ *           8 Campaign:      string election, i64 session id, string value
+ *           9 Proclaim:      string election, i64 session id, i64 leader token, string value
+ *           10 Resign:       string election, i64 session id, i64 leader token (0: withdraw a candidacy)
  * string  = u32 length, that many bytes of UTF-8
  * </pre>
  */
@@ -25,7 +28,7 @@ public sealed interface PrimitiveCommand {
   /** The first byte of every encoded command. */
   int FORMAT = 1;
 
-  enum Kind { TICK, CREATE_SESSION, KEEP_ALIVE, CLOSE_SESSION, ACQUIRE, RELEASE, CANCEL_WAIT }
+  enum Kind { TICK, CREATE_SESSION, KEEP_ALIVE, CLOSE_SESSION, ACQUIRE, RELEASE, CANCEL_WAIT, CAMPAIGN, PROCLAIM, RESIGN }
 
   Kind kind();
 
@@ -59,6 +62,9 @@ public sealed interface PrimitiveCommand {
           in.i64("lock delay millis"));
       case 6 -> new Release(in.string("lock"), in.i64("session id"), in.i64("fencing token"));
       case 7 -> new CancelWait(in.string("lock"), in.i64("session id"));
+      case 8 -> new Campaign(in.string("election"), in.i64("session id"), in.string("value"));
+      case 9 -> new Proclaim(in.string("election"), in.i64("session id"), in.i64("leader token"), in.string("value"));
+      case 10 -> new Resign(in.string("election"), in.i64("session id"), in.i64("leader token"));
       default -> throw new IllegalArgumentException("unknown primitive command kind " + kind);
     };
     in.expectEnd("primitive command");
@@ -193,6 +199,68 @@ public sealed interface PrimitiveCommand {
     @Override
     public byte[] encode() {
       return new ByteWriter(2 + 4 + lock.length() + 8).u8(FORMAT).u8(7).string(lock).i64(sessionId).toByteArray();
+    }
+  }
+
+  /**
+   * Session {@code sessionId} stands in election {@code election} with {@code value} (an address,
+   * say): candidates queue FIFO and the first is the leader.
+   */
+  record Campaign(String election, long sessionId, String value) implements PrimitiveCommand {
+    public Campaign {
+      Objects.requireNonNull(election, "election");
+      Objects.requireNonNull(value, "value");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.CAMPAIGN;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 8 + election.length() + value.length() + 8).u8(FORMAT).u8(8).string(election)
+          .i64(sessionId).string(value).toByteArray();
+    }
+  }
+
+  /** The leader (with its current token) publishes a new {@code value}. */
+  record Proclaim(String election, long sessionId, long token, String value) implements PrimitiveCommand {
+    public Proclaim {
+      Objects.requireNonNull(election, "election");
+      Objects.requireNonNull(value, "value");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.PROCLAIM;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 8 + election.length() + value.length() + 16).u8(FORMAT).u8(9).string(election)
+          .i64(sessionId).i64(token).string(value).toByteArray();
+    }
+  }
+
+  /**
+   * The leader (with its current token) steps down and the next candidate leads; with token 0, a
+   * candidate that is not leading withdraws.
+   */
+  record Resign(String election, long sessionId, long token) implements PrimitiveCommand {
+    public Resign {
+      Objects.requireNonNull(election, "election");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.RESIGN;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 4 + election.length() + 16).u8(FORMAT).u8(10).string(election).i64(sessionId)
+          .i64(token).toByteArray();
     }
   }
 }

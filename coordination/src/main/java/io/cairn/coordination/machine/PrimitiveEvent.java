@@ -24,4 +24,18 @@ public sealed interface PrimitiveEvent {
 
   /** Session {@code sessionId} expired at this index; everything it held was released. */
   record SessionExpired(long index, long sessionId) implements PrimitiveEvent {}
+
+  /**
+   * What observers of election {@code election} see changed at {@code index}, its revision: a new
+   * leader {@code leaderSession} with {@code token} (the index at which it became leader) and
+   * {@code value}, a proclaimed value (same token), or no leader at all (0, 0, ""). An observer
+   * that saw revision r resumes from the election's current revision if that is greater.
+   */
+  record LeaderChanged(long index, String election, long leaderSession, long token, String value)
+      implements PrimitiveEvent {
+    public LeaderChanged {
+      Objects.requireNonNull(election, "election");
+      Objects.requireNonNull(value, "value");
+    }
+  }
 }

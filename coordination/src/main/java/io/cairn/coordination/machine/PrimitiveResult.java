@@ -17,6 +17,8 @@ import java.util.Objects;
  *           11 Conflict: i64 holder session, i64 token (0, 0: nobody holds it)
  *           12 Cancelled                         13 NotWaiting: i64 held token (0: not held)
  *           14 Invalid: u32 length, UTF-8 reason
+ *           15 Elected: i64 token                16 Proclaimed: i64 revision
+ *           17 Resigned
  * renewal = i64 id, u8 alive (0|1), i64 ttl (0 when not alive)
  * </pre>
  */
@@ -26,7 +28,7 @@ public sealed interface PrimitiveResult {
 
   enum Kind {
     TICKED, SESSION_CREATED, KEPT_ALIVE, SESSION_CLOSED, NO_SESSION, GRANTED, QUEUED, BUSY, DELAYED,
-    RELEASED, CONFLICT, CANCELLED, NOT_WAITING, INVALID
+    RELEASED, CONFLICT, CANCELLED, NOT_WAITING, INVALID, ELECTED, PROCLAIMED, RESIGNED
   }
 
   Kind kind();
@@ -68,6 +70,9 @@ public sealed interface PrimitiveResult {
       case 12 -> new Cancelled();
       case 13 -> new NotWaiting(in.i64("held token"));
       case 14 -> new Invalid(in.string("reason"));
+      case 15 -> new Elected(in.i64("token"));
+      case 16 -> new Proclaimed(in.i64("revision"));
+      case 17 -> new Resigned();
       default -> throw new IllegalArgumentException("unknown primitive result kind " + kind);
     };
     in.expectEnd("primitive result");
@@ -292,6 +297,48 @@ public sealed interface PrimitiveResult {
     @Override
     public byte[] encode() {
       return new ByteWriter(6 + reason.length()).u8(FORMAT).u8(14).string(reason).toByteArray();
+    }
+  }
+
+  /**
+   * The campaigning session leads the election [200] with fencing token {@code token}, the log
+   * index at which it became leader (a campaign by the leader answers this again).
+   */
+  record Elected(long token) implements PrimitiveResult {
+    @Override
+    public Kind kind() {
+      return Kind.ELECTED;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(10).u8(FORMAT).u8(15).i64(token).toByteArray();
+    }
+  }
+
+  /** The leader's new value is published at {@code revision} (this command's index). */
+  record Proclaimed(long revision) implements PrimitiveResult {
+    @Override
+    public Kind kind() {
+      return Kind.PROCLAIMED;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(10).u8(FORMAT).u8(16).i64(revision).toByteArray();
+    }
+  }
+
+  /** The leader stepped down; the next candidate, if any, leads (an event). */
+  record Resigned() implements PrimitiveResult {
+    @Override
+    public Kind kind() {
+      return Kind.RESIGNED;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new byte[] {FORMAT, 17};
     }
   }
 }

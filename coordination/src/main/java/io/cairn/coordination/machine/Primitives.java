@@ -1,6 +1,9 @@
 package io.cairn.coordination.machine;
 
 import io.cairn.coordination.machine.PrimitiveCommand.Acquire;
+import io.cairn.coordination.machine.PrimitiveCommand.Campaign;
+import io.cairn.coordination.machine.PrimitiveCommand.Proclaim;
+import io.cairn.coordination.machine.PrimitiveCommand.Resign;
 import io.cairn.coordination.machine.PrimitiveCommand.CancelWait;
 import io.cairn.coordination.machine.PrimitiveCommand.CloseSession;
 import io.cairn.coordination.machine.PrimitiveCommand.CreateSession;
@@ -11,6 +14,9 @@ import io.cairn.coordination.machine.PrimitiveResult.Busy;
 import io.cairn.coordination.machine.PrimitiveResult.Cancelled;
 import io.cairn.coordination.machine.PrimitiveResult.Conflict;
 import io.cairn.coordination.machine.PrimitiveResult.Delayed;
+import io.cairn.coordination.machine.PrimitiveResult.Elected;
+import io.cairn.coordination.machine.PrimitiveResult.Proclaimed;
+import io.cairn.coordination.machine.PrimitiveResult.Resigned;
 import io.cairn.coordination.machine.PrimitiveResult.Granted;
 import io.cairn.coordination.machine.PrimitiveResult.Invalid;
 import io.cairn.coordination.machine.PrimitiveResult.KeptAlive;
@@ -30,7 +36,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Sessions (leases) and fenced, FIFO-queued, reentrant locks, replicated by Raft.
+ * Sessions (leases), fenced, FIFO-queued, reentrant locks and leader elections, replicated by Raft.
  *
  * <h2>Time</h2>
  *
@@ -85,7 +91,16 @@ import java.util.TreeSet;
  * <em>expires</em> holding the lock (a close or a release passes it on at once); it is fixed by the
  * acquire that granted the lock (a reentrant acquire does not change it).
  *
- * <p>Reads ({@link #session}, {@link #lock}, {@link #now}) are run by the shell on the thread that
+ * <h2>Elections</h2>
+ *
+ * Candidates ({@link Campaign}) queue FIFO; the first leads, with a fencing token that is the log
+ * index at which it became leader (so tokens strictly increase per election, as for locks). The
+ * leader may {@link Proclaim} a new value or {@link Resign}; a session that ends leaves every
+ * election, and leadership passes to the next candidate at that index. Every change an observer
+ * can see (new leader, new value, no leader) is a {@link PrimitiveEvent.LeaderChanged} event whose
+ * index is the election's new revision, so a watcher can resume from the last revision it saw.
+ *
+ * <p>Reads ({@link #session}, {@link #lock}, {@link #election}, {@link #now}) are run by the shell on the thread that
  * applies, after a ReadIndex barrier. Not thread-safe.
  *
  * <p>The snapshot, canonical (sessions by id, locks by name in {@link String#compareTo} order,
@@ -93,11 +108,14 @@ import java.util.TreeSet;
  *
  * <pre>
  * snapshot = u32 magic "CPRM", u8 format (1), i64 last index applied, i64 now,
- *            u32 session count, sessions, u32 lock count, locks
+ *            u32 session count, sessions, u32 lock count, locks, u32 election count, elections
  * session  = i64 id, i64 ttl, i64 deadline, u8 fresh (0|1)
  * lock     = string name, i64 holder session (0: none), i64 token (0: none), i32 count,
  *            i64 holder's lock delay, i64 delay end (0: none), u32 waiter count, waiters
  * waiter   = i64 session, i64 lock delay
+ * election = string name, i64 leader token, i64 revision, u32 candidate count (at least 1),
+ *            candidates (the leader first)
+ * candidate = i64 session, string value
  * </pre>
  */
 public final class Primitives implements StateMachine {
@@ -113,6 +131,8 @@ public final class Primitives implements StateMachine {
   public static final int MAX_KEEPALIVE_BATCH = 10_000;
   /** The longest lock name, in UTF-8 bytes (the shortest is 1). */
   public static final int MAX_NAME_BYTES = Registers.MAX_NAME_BYTES;
+  /** The longest election value, in UTF-8 bytes. */
+  public static final int MAX_VALUE_BYTES = 4_096;
   /** The logical clock never passes this, so that now + any TTL or delay cannot overflow. */
   static final long MAX_NOW = Long.MAX_VALUE / 4;
 
@@ -121,6 +141,8 @@ public final class Primitives implements StateMachine {
   private static final int SESSION_BYTES = 8 + 8 + 8 + 1;
   private static final int MIN_LOCK_BYTES = 4 + 1 + 8 + 8 + 4 + 8 + 8 + 4;
   private static final int WAITER_BYTES = 16;
+  private static final int MIN_ELECTION_BYTES = 4 + 1 + 8 + 8 + 4 + 8 + 4;
+  private static final int MIN_CANDIDATE_BYTES = 8 + 4;
 
   /** A live session as read. */
   public record SessionView(long id, long ttlMillis, long remainingMillis) {}
@@ -137,6 +159,20 @@ public final class Primitives implements StateMachine {
     }
   }
 
+  /**
+   * An election as read: the leader (the first candidate), its token and value, the revision (the
+   * index of the last change observers saw), and every candidate's session in queue order, the
+   * leader's first.
+   */
+  public record ElectionView(String name, long leaderSession, long token, String value, long revision,
+      List<Long> candidates) {
+    public ElectionView {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      candidates = List.copyOf(candidates);
+    }
+  }
+
   private static final class Session {
     final long id;
     final long ttl;
@@ -144,6 +180,7 @@ public final class Primitives implements StateMachine {
     boolean fresh;
     final TreeSet<String> held = new TreeSet<>();
     final TreeSet<String> waiting = new TreeSet<>();
+    final TreeSet<String> campaigns = new TreeSet<>();
 
     Session(long id, long ttl, long deadline, boolean fresh) {
       this.id = id;
@@ -178,6 +215,36 @@ public final class Primitives implements StateMachine {
     }
   }
 
+  private static final class Candidate {
+    final long session;
+    String value;
+
+    Candidate(long session, String value) {
+      this.session = session;
+      this.value = value;
+    }
+  }
+
+  private static final class Election {
+    final String name;
+    final List<Candidate> candidates = new ArrayList<>();
+    long token;
+    long revision;
+
+    Election(String name) {
+      this.name = name;
+    }
+
+    int positionOf(long session) {
+      for (int i = 0; i < candidates.size(); i++) {
+        if (candidates.get(i).session == session) {
+          return i + 1;
+        }
+      }
+      return 0;
+    }
+  }
+
   /** Sessions in expiry order. */
   private record Due(long deadline, long id) implements Comparable<Due> {
     @Override
@@ -194,6 +261,7 @@ public final class Primitives implements StateMachine {
   private TreeSet<Long> fresh = new TreeSet<>();
   private TreeMap<String, Lock> locks = new TreeMap<>();
   private TreeSet<String> delayed = new TreeSet<>();
+  private TreeMap<String, Election> elections = new TreeMap<>();
   private List<PrimitiveEvent> events = new ArrayList<>();
 
   /**
@@ -227,6 +295,9 @@ public final class Primitives implements StateMachine {
       case ACQUIRE -> acquire(index, (Acquire) command);
       case RELEASE -> release(index, (Release) command);
       case CANCEL_WAIT -> cancelWait((CancelWait) command);
+      case CAMPAIGN -> campaign(index, (Campaign) command);
+      case PROCLAIM -> proclaim(index, (Proclaim) command);
+      case RESIGN -> resign(index, (Resign) command);
     };
   }
 
@@ -336,8 +407,9 @@ public final class Primitives implements StateMachine {
 
   /**
    * Ends {@code ending} (in that order): first every one of them leaves the sessions and every
-   * queue, so that none can be granted what another releases; then each one's locks pass on, with
-   * its lock delay when it {@code expired}.
+   * queue and every election it does not lead, so that none can be granted what another
+   * releases; then each one's locks pass on, with its lock delay when it {@code expired}, and its
+   * leaderships pass to the next candidates.
    */
   private void end(long index, List<Session> ending, boolean expired) {
     for (Session s : ending) {
@@ -347,6 +419,12 @@ public final class Primitives implements StateMachine {
       for (String name : s.waiting) {
         Lock lock = locks.get(name);
         lock.waiters.removeIf(w -> w.session() == s.id);
+      }
+      for (String name : s.campaigns) {
+        Election e = elections.get(name);
+        if (e.candidates.get(0).session != s.id) {
+          e.candidates.removeIf(c -> c.session == s.id);
+        }
       }
     }
     for (Session s : ending) {
@@ -365,6 +443,13 @@ public final class Primitives implements StateMachine {
           delayed.add(name);
         } else {
           passOn(index, lock);
+        }
+      }
+      for (String name : s.campaigns) {
+        Election e = elections.get(name);
+        if (e.candidates.get(0).session == s.id) {
+          e.candidates.remove(0);
+          lead(index, e);
         }
       }
     }
@@ -479,6 +564,123 @@ public final class Primitives implements StateMachine {
     return new Cancelled(); // the lock keeps its holder or its delay: still not empty
   }
 
+  // ---- elections ----
+
+  /** {@code e}'s leader changed (or it has none left) at {@code index}. */
+  private void lead(long index, Election e) {
+    e.revision = index;
+    if (e.candidates.isEmpty()) {
+      elections.remove(e.name);
+      events.add(new PrimitiveEvent.LeaderChanged(index, e.name, 0, 0, ""));
+      return;
+    }
+    Candidate leader = e.candidates.get(0);
+    e.token = index;
+    events.add(new PrimitiveEvent.LeaderChanged(index, e.name, leader.session, index, leader.value));
+  }
+
+  /** Why {@code value} is not a valid election value, or null if it is. */
+  static String checkElectionValue(String value) {
+    int n = ByteWriter.utf8Length(value);
+    if (n < 0) {
+      return "a value must be valid Unicode (it has an unpaired surrogate)";
+    }
+    if (n > MAX_VALUE_BYTES) {
+      return "a value is at most " + MAX_VALUE_BYTES + " bytes of UTF-8, not " + n;
+    }
+    return null;
+  }
+
+  private PrimitiveResult campaign(long index, Campaign c) {
+    String invalid = Registers.checkName(c.election());
+    if (invalid == null) {
+      invalid = checkElectionValue(c.value());
+    }
+    if (invalid != null) {
+      return new Invalid("election " + invalid);
+    }
+    Session s = sessions.get(c.sessionId());
+    if (s == null) {
+      return new NoSession(c.sessionId());
+    }
+    Election e = elections.get(c.election());
+    if (e == null) {
+      e = new Election(c.election());
+      elections.put(e.name, e);
+    }
+    int position = e.positionOf(s.id);
+    if (position == 1) {
+      return new Elected(e.token); // a retried campaign: the value is changed by a proclaim only
+    }
+    if (position > 1) {
+      return new Queued(position);
+    }
+    e.candidates.add(new Candidate(s.id, c.value()));
+    s.campaigns.add(e.name);
+    if (e.candidates.size() == 1) {
+      lead(index, e);
+      return new Elected(index);
+    }
+    return new Queued(e.candidates.size());
+  }
+
+  private PrimitiveResult proclaim(long index, Proclaim p) {
+    String invalid = Registers.checkName(p.election());
+    if (invalid == null) {
+      invalid = checkElectionValue(p.value());
+    }
+    if (invalid != null) {
+      return new Invalid("election " + invalid);
+    }
+    Session s = sessions.get(p.sessionId());
+    if (s == null) {
+      return new NoSession(p.sessionId());
+    }
+    Election e = elections.get(p.election());
+    if (e == null) {
+      return new Conflict(0, 0);
+    }
+    Candidate leader = e.candidates.get(0);
+    if (leader.session != s.id || e.token != p.token()) {
+      return new Conflict(leader.session, e.token);
+    }
+    leader.value = p.value();
+    e.revision = index;
+    events.add(new PrimitiveEvent.LeaderChanged(index, e.name, s.id, e.token, leader.value));
+    return new Proclaimed(index);
+  }
+
+  private PrimitiveResult resign(long index, Resign r) {
+    String invalid = Registers.checkName(r.election());
+    if (invalid != null) {
+      return new Invalid("election " + invalid);
+    }
+    Session s = sessions.get(r.sessionId());
+    if (s == null) {
+      return new NoSession(r.sessionId());
+    }
+    Election e = elections.get(r.election());
+    int position = e == null ? 0 : e.positionOf(s.id);
+    if (r.token() == 0) { // withdraw a candidacy that does not lead
+      if (position == 0) {
+        return new NotWaiting(0);
+      }
+      if (position == 1) {
+        return new NotWaiting(e.token); // a leader resigns with its token
+      }
+      e.candidates.remove(position - 1);
+      s.campaigns.remove(e.name);
+      return new Cancelled();
+    }
+    if (position != 1 || e.token != r.token()) {
+      return e == null ? new Conflict(0, 0) : new Conflict(e.candidates.get(0).session, e.token);
+    }
+    e.candidates.remove(0);
+    s.campaigns.remove(e.name);
+    lead(index, e);
+    return new Resigned();
+  }
+
   // ---- reads ----
 
   /** The logical clock, in milliseconds since the group began. */
@@ -503,6 +705,20 @@ public final class Primitives implements StateMachine {
       waiters.add(w.session());
     }
     return Optional.of(new LockView(l.name, l.holder, l.token, l.count, waiters, l.delayEnd == 0 ? 0 : l.delayEnd - now));
+  }
+
+  /** The election {@code name}, if it has a candidate. */
+  public Optional<ElectionView> election(String name) {
+    Election e = elections.get(name);
+    if (e == null) {
+      return Optional.empty();
+    }
+    List<Long> candidates = new ArrayList<>(e.candidates.size());
+    for (Candidate c : e.candidates) {
+      candidates.add(c.session);
+    }
+    Candidate leader = e.candidates.get(0);
+    return Optional.of(new ElectionView(e.name, leader.session, e.token, leader.value, e.revision, candidates));
   }
 
   /** How many sessions are live. */
@@ -536,6 +752,13 @@ public final class Primitives implements StateMachine {
       out.i32(l.waiters.size());
       for (Waiter w : l.waiters) {
         out.i64(w.session()).i64(w.lockDelay());
+      }
+    }
+    out.i32(elections.size());
+    for (Election e : elections.values()) {
+      out.string(e.name).i64(e.token).i64(e.revision).i32(e.candidates.size());
+      for (Candidate c : e.candidates) {
+        out.i64(c.session).string(c.value);
       }
     }
     return out.toByteArray();
@@ -634,6 +857,38 @@ public final class Primitives implements StateMachine {
       }
       ls.put(name, l);
     }
+
+    TreeMap<String, Election> es = new TreeMap<>();
+    int electionCount = in.count(MIN_ELECTION_BYTES, "election count");
+    previous = null;
+    for (int i = 0; i < electionCount; i++) {
+      String name = in.string("election name");
+      String invalid = Registers.checkName(name);
+      check(invalid == null, "election " + i + ": " + invalid);
+      check(previous == null || previous.compareTo(name) < 0, "election names out of order or repeated");
+      previous = name;
+      Election e = new Election(name);
+      e.token = in.i64("leader token");
+      e.revision = in.i64("revision");
+      int candidateCount = in.count(MIN_CANDIDATE_BYTES, "candidate count");
+      check(candidateCount >= 1, "election " + name + " has no candidate");
+      for (int j = 0; j < candidateCount; j++) {
+        long sid = in.i64("candidate session");
+        String value = in.string("candidate value");
+        Session c = ss.get(sid);
+        check(c != null, "election " + name + ": candidate " + sid + " is no live session");
+        check(!c.campaigns.contains(name), "election " + name + ": session " + sid + " stands twice");
+        String bad = checkElectionValue(value);
+        check(bad == null, "election " + name + ": " + bad);
+        e.candidates.add(new Candidate(sid, value));
+        c.campaigns.add(name);
+      }
+      long leader = e.candidates.get(0).session;
+      check(e.token > leader && e.token <= e.revision && e.revision <= last,
+          "election " + name + ": token " + e.token + ", revision " + e.revision + " not within leader "
+              + leader + " < token <= revision <= " + last);
+      es.put(name, e);
+    }
     in.expectEnd("primitives snapshot");
     lastIndex = last;
     now = clock;
@@ -642,6 +897,7 @@ public final class Primitives implements StateMachine {
     fresh = fr;
     locks = ls;
     delayed = del;
+    elections = es;
     events = new ArrayList<>();
   }
 

@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.coordination.machine.PrimitiveCommand.Acquire;
+import io.cairn.coordination.machine.PrimitiveCommand.Campaign;
+import io.cairn.coordination.machine.PrimitiveCommand.Proclaim;
+import io.cairn.coordination.machine.PrimitiveCommand.Resign;
+import io.cairn.coordination.machine.PrimitiveEvent.LeaderChanged;
+import io.cairn.coordination.machine.PrimitiveResult.Elected;
+import io.cairn.coordination.machine.PrimitiveResult.Proclaimed;
+import io.cairn.coordination.machine.PrimitiveResult.Resigned;
+import io.cairn.coordination.machine.Primitives.ElectionView;
 import io.cairn.coordination.machine.PrimitiveCommand.CancelWait;
 import io.cairn.coordination.machine.PrimitiveCommand.CloseSession;
 import io.cairn.coordination.machine.PrimitiveCommand.CreateSession;
@@ -302,6 +310,96 @@ class PrimitivesTest {
     assertThat(acquire("x", b, false)).isEqualTo(new Granted(index, 1));
   }
 
+  // ---- elections ----
+
+  @Test
+  void theFirstCandidateLeadsWithTheIndexAsTokenAndTheOthersQueue() {
+    long a = session(10_000);
+    long b = session(10_000);
+    assertThat(run(new Campaign("e", a, "host-a"))).isEqualTo(new Elected(index));
+    long ta = index;
+    assertThat(m.drainEvents()).containsExactly(new LeaderChanged(ta, "e", a, ta, "host-a"));
+    assertThat(run(new Campaign("e", b, "host-b"))).isEqualTo(new Queued(2));
+    assertThat(run(new Campaign("e", b, "other"))).isEqualTo(new Queued(2));
+    assertThat(run(new Campaign("e", a, "other"))).isEqualTo(new Elected(ta));
+    assertThat(m.drainEvents()).isEmpty();
+    assertThat(m.election("e")).contains(new ElectionView("e", a, ta, "host-a", ta, List.of(a, b)));
+  }
+
+  @Test
+  void onlyTheLeaderWithItsTokenProclaimsOrResignsAndResigningPassesLeadershipOn() {
+    long a = session(10_000);
+    long b = session(10_000);
+    run(new Campaign("e", a, "1"));
+    long ta = index;
+    run(new Campaign("e", b, "2"));
+    m.drainEvents();
+    assertThat(run(new Proclaim("e", b, ta, "x"))).isEqualTo(new Conflict(a, ta));
+    assertThat(run(new Proclaim("e", a, ta - 1, "x"))).isEqualTo(new Conflict(a, ta));
+    assertThat(run(new Proclaim("z", a, ta, "x"))).isEqualTo(new Conflict(0, 0));
+    assertThat(run(new Resign("e", b, ta))).isEqualTo(new Conflict(a, ta));
+    assertThat(m.drainEvents()).isEmpty();
+    assertThat(run(new Proclaim("e", a, ta, "1b"))).isEqualTo(new Proclaimed(index));
+    assertThat(m.drainEvents()).containsExactly(new LeaderChanged(index, "e", a, ta, "1b"));
+    assertThat(m.election("e").orElseThrow().revision()).isEqualTo(index);
+    assertThat(run(new Resign("e", a, ta))).isEqualTo(new Resigned());
+    long tb = index;
+    assertThat(m.drainEvents()).containsExactly(new LeaderChanged(tb, "e", b, tb, "2"));
+    assertThat(run(new Resign("e", b, tb))).isEqualTo(new Resigned());
+    assertThat(m.drainEvents()).containsExactly(new LeaderChanged(index, "e", 0, 0, ""));
+    assertThat(m.election("e")).isEmpty();
+  }
+
+  @Test
+  void aWaitingCandidateWithdrawsWithTokenZeroButALeaderMustResignWithItsToken() {
+    long a = session(10_000);
+    long b = session(10_000);
+    long c = session(10_000);
+    run(new Campaign("e", a, "a"));
+    long ta = index;
+    run(new Campaign("e", b, "b"));
+    run(new Campaign("e", c, "c"));
+    assertThat(run(new Resign("e", b, 0))).isEqualTo(new Cancelled());
+    assertThat(run(new Resign("e", b, 0))).isEqualTo(new NotWaiting(0));
+    assertThat(run(new Resign("e", a, 0))).isEqualTo(new NotWaiting(ta));
+    assertThat(m.election("e").orElseThrow().candidates()).containsExactly(a, c);
+  }
+
+  @Test
+  void anEndingSessionLeavesEveryElectionAndLeadershipPassesToALiveCandidate() {
+    long a = session(1_000);
+    long b = session(1_000);
+    long c = session(60_000);
+    run(new Campaign("e", a, "a"));
+    run(new Campaign("e", b, "b")); // expires with a: never leads
+    run(new Campaign("e", c, "c"));
+    run(new Campaign("f", b, "b"));
+    run(new Campaign("g", c, "c"));
+    m.drainEvents();
+    run(new Tick(0));
+    run(new Tick(1_000));
+    long at = index;
+    assertThat(m.drainEvents()).containsExactly(new SessionExpired(at, a), new LeaderChanged(at, "e", c, at, "c"),
+        new SessionExpired(at, b), new LeaderChanged(at, "f", 0, 0, ""));
+    assertThat(m.election("e")).contains(new ElectionView("e", c, at, "c", at, List.of(c)));
+    assertThat(m.election("f")).isEmpty();
+    assertThat(run(new CloseSession(c))).isEqualTo(new SessionClosed(c));
+    assertThat(m.drainEvents()).containsExactly(new LeaderChanged(index, "e", 0, 0, ""),
+        new LeaderChanged(index, "g", 0, 0, ""));
+  }
+
+  @Test
+  void electionLimitsAreInvalid() {
+    long a = session(10_000);
+    assertThat(run(new Campaign("", a, "v"))).isInstanceOf(Invalid.class);
+    assertThat(run(new Campaign("e", a, "v".repeat(Primitives.MAX_VALUE_BYTES + 1)))).isInstanceOf(Invalid.class);
+    assertThat(run(new Campaign("e", 99, "v"))).isEqualTo(new NoSession(99));
+    assertThat(m.election("e")).isEmpty();
+    run(new Campaign("e", a, "v"));
+    assertThat(run(new Proclaim("e", a, index, "v".repeat(Primitives.MAX_VALUE_BYTES + 1)))).isInstanceOf(Invalid.class);
+    assertThat(m.election("e").orElseThrow().value()).isEqualTo("v");
+  }
+
   // ---- snapshot ----
 
   @Test
@@ -314,6 +412,9 @@ class PrimitivesTest {
     acquire("y", b, false);
     acquire("y", b, false);
     acquire("y", c, true);
+    run(new Campaign("e", b, "b"));
+    run(new Campaign("e", c, "c"));
+    run(new Proclaim("e", b, index - 1, "b2"));
     run(new Tick(0));
     run(new Tick(1_000)); // a expires: x delayed
     run(new KeepAlive(List.of(c))); // c fresh
@@ -326,9 +427,11 @@ class PrimitivesTest {
     assertThat(copy.lock("x")).isEqualTo(m.lock("x"));
     assertThat(copy.lock("y")).isEqualTo(m.lock("y"));
     assertThat(copy.session(c)).isEqualTo(m.session(c));
+    assertThat(copy.election("e")).isEqualTo(m.election("e")).isPresent();
     assertThat(copy.drainEvents()).isEmpty();
     m.drainEvents();
-    for (PrimitiveCommand next : List.of(new Tick(2_000), new Release("y", b, 6), new KeepAlive(List.of(b, c)))) {
+    for (PrimitiveCommand next : List.of(new Tick(2_000), new Release("y", b, 6), new KeepAlive(List.of(b, c)),
+        new CloseSession(b))) {
       index++;
       assertThat(copy.apply(index, next.encode())).isEqualTo(m.apply(index, next.encode()));
       assertThat(copy.drainEvents()).isEqualTo(m.drainEvents());
@@ -344,6 +447,8 @@ class PrimitivesTest {
     run(new Acquire("x", a, false, 2_000));
     acquire("x", b, true);
     acquire("y", b, false);
+    run(new Campaign("e", b, "b"));
+    run(new Campaign("e", a, "a"));
     byte[] snap = m.snapshot();
     Primitives target = new Primitives();
     target.restore(snap);
