@@ -446,8 +446,8 @@ public final class Primitives implements StateMachine {
         }
       }
       for (String name : s.campaigns) {
-        Election e = elections.get(name);
-        if (e.candidates.get(0).session == s.id) {
+        Election e = elections.get(name); // gone if its leader and s both ended and nobody is left
+        if (e != null && e.candidates.get(0).session == s.id) {
           e.candidates.remove(0);
           lead(index, e);
         }

@@ -3,6 +3,14 @@ package io.cairn.coordination.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.coordination.machine.PrimitiveCommand.Acquire;
+import io.cairn.coordination.machine.PrimitiveCommand.Campaign;
+import io.cairn.coordination.machine.PrimitiveCommand.Proclaim;
+import io.cairn.coordination.machine.PrimitiveCommand.Resign;
+import io.cairn.coordination.machine.PrimitiveEvent.LeaderChanged;
+import io.cairn.coordination.machine.PrimitiveResult.Elected;
+import io.cairn.coordination.machine.PrimitiveResult.Proclaimed;
+import io.cairn.coordination.machine.PrimitiveResult.Resigned;
+import io.cairn.coordination.machine.Primitives.ElectionView;
 import io.cairn.coordination.machine.PrimitiveCommand.CancelWait;
 import io.cairn.coordination.machine.PrimitiveCommand.CloseSession;
 import io.cairn.coordination.machine.PrimitiveCommand.CreateSession;
@@ -41,11 +49,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every waiter is a live session; every grant's token is strictly greater than the lock's previous
  * one; waiters are granted in FIFO order; no ended session holds or waits; a session expires at
  * the first tick that has counted its TTL since the first tick after its last renewal, never
- * sooner. Copies restored from snapshots taken at random points give identical results, events and
+ * sooner. Elections likewise: the leader is the first live candidate in campaign order, each new
+ * leader's token is greater than the last, revisions increase. Copies restored from snapshots taken at random points give identical results, events and
  * snapshot bytes from then on.
  */
 class PrimitivesPropertyTest {
   private static final String[] LOCKS = {"a", "b", "c", "é"};
+  private static final String[] ELECTIONS = {"e", "f"};
 
   static LongStream seeds() {
     return Seeds.seeds(100);
@@ -73,6 +83,10 @@ class PrimitivesPropertyTest {
     List<Long> everCreated = new ArrayList<>();
     Map<String, Long> lastToken = new HashMap<>();
     Map<String, List<Long>> queues = new HashMap<>();
+    Map<String, List<Long>> candidates = new HashMap<>();
+    Map<String, Long> lastLeaderToken = new HashMap<>();
+    Map<String, Long> lastRevision = new HashMap<>();
+    int leaderChanges = 0;
     long index = 0;
     int steps = 600;
     int grants = 0;
@@ -86,7 +100,8 @@ class PrimitivesPropertyTest {
         copies.add(copy);
       }
       index += 1 + (random.nextInt(5) == 0 ? random.nextInt(3) : 0);
-      PrimitiveCommand command = command(random, m, everCreated, live);
+      PrimitiveCommand command = random.nextInt(4) == 0 && !everCreated.isEmpty()
+          ? electionCommand(random, m, everCreated, live) : command(random, m, everCreated, live);
       byte[] bytes = random.nextInt(100) == 0 ? damage(random, command.encode()) : command.encode();
       byte[] resultBytes = m.apply(index, bytes);
       PrimitiveResult result = PrimitiveResult.decode(resultBytes);
@@ -120,6 +135,7 @@ class PrimitivesPropertyTest {
         }
       } else if (result instanceof SessionClosed c) {
         end(c.id(), live, ended, queues);
+        leaveUnled(c.id(), candidates);
       } else if (result instanceof Granted g && g.count() == 1) {
         String lock = ((Acquire) command).lock();
         assertThat(g.token()).as(at).isEqualTo(index);
@@ -127,14 +143,32 @@ class PrimitivesPropertyTest {
         lastToken.put(lock, g.token());
         grants++;
       } else if (result instanceof Queued q) {
-        List<Long> queue = queues.computeIfAbsent(((Acquire) command).lock(), k -> new ArrayList<>());
-        long session = ((Acquire) command).sessionId();
+        List<Long> queue = command instanceof Campaign c
+            ? candidates.computeIfAbsent(c.election(), k -> new ArrayList<>())
+            : queues.computeIfAbsent(((Acquire) command).lock(), k -> new ArrayList<>());
+        long session = command instanceof Campaign c ? c.sessionId() : ((Acquire) command).sessionId();
         if (!queue.contains(session)) {
           queue.add(session);
         }
         assertThat(queue.indexOf(session) + 1).as(at).isEqualTo(q.position());
       } else if (result instanceof Cancelled) {
-        queues.get(((CancelWait) command).lock()).remove(((CancelWait) command).sessionId());
+        if (command instanceof Resign r) {
+          candidates.get(r.election()).remove(r.sessionId());
+        } else {
+          queues.get(((CancelWait) command).lock()).remove(((CancelWait) command).sessionId());
+        }
+      } else if (result instanceof Elected el && command instanceof Campaign c) {
+        List<Long> queue = candidates.computeIfAbsent(c.election(), k -> new ArrayList<>());
+        if (queue.isEmpty()) {
+          queue.add(c.sessionId());
+          assertThat(el.token()).as(at).isEqualTo(index);
+        } else {
+          assertThat(queue.get(0)).as(at).isEqualTo(c.sessionId());
+        }
+      } else if (result instanceof Resigned) {
+        assertThat(candidates.get(((Resign) command).election()).remove(0)).as(at).isEqualTo(((Resign) command).sessionId());
+      } else if (result instanceof Proclaimed p) {
+        assertThat(p.revision()).as(at).isEqualTo(index);
       } else if (result instanceof Released r) {
         assertThat(r.remainingCount()).as(at).isGreaterThanOrEqualTo(0);
       }
@@ -146,6 +180,7 @@ class PrimitivesPropertyTest {
           assertThat(k.fresh).as(at + ": expired while fresh").isFalse();
           assertThat(m.now() - k.base).as(at + ": expired before its TTL").isGreaterThanOrEqualTo(k.ttl);
           end(x.sessionId(), live, ended, queues);
+          leaveUnled(x.sessionId(), candidates);
           expiries++;
         }
       }
@@ -162,8 +197,50 @@ class PrimitivesPropertyTest {
           grants++;
         }
       }
+      for (PrimitiveEvent e : events) {
+        if (e instanceof LeaderChanged lc) {
+          List<Long> queue = candidates.get(lc.election());
+          assertThat(lc.index()).as(at).isEqualTo(index).isGreaterThan(lastRevision.getOrDefault(lc.election(), 0L));
+          lastRevision.put(lc.election(), lc.index());
+          leaderChanges++;
+          if (command instanceof Proclaim p) {
+            assertThat(lc.leaderSession()).as(at).isEqualTo(p.sessionId());
+            assertThat(lc.token()).as(at).isEqualTo(p.token());
+            assertThat(lc.value()).as(at).isEqualTo(p.value());
+            continue;
+          }
+          if (!(command instanceof Campaign || command instanceof Resign)) {
+            // a leader whose session ended at this index: the next live candidate takes over
+            assertThat(live).as(at + ": a live leader was replaced").doesNotContainKey(queue.get(0));
+            queue.remove(0);
+          }
+          if (queue.isEmpty()) {
+            assertThat(lc.leaderSession()).as(at).isZero();
+          } else {
+            assertThat(lc.leaderSession()).as(at + ": the next candidate leads").isEqualTo(queue.get(0));
+            assertThat(lc.token()).as(at).isEqualTo(index).isGreaterThan(lastLeaderToken.getOrDefault(lc.election(), 0L));
+            lastLeaderToken.put(lc.election(), lc.token());
+          }
+        }
+      }
 
       // the invariants of the whole state
+      for (String name : ELECTIONS) {
+        List<Long> expected = candidates.getOrDefault(name, List.of());
+        var view = m.election(name);
+        if (view.isEmpty()) {
+          assertThat(expected).as(at).isEmpty();
+          continue;
+        }
+        ElectionView v = view.get();
+        assertThat(v.candidates()).as(at + ": candidates of " + name).isEqualTo(expected);
+        assertThat(v.leaderSession()).isEqualTo(expected.get(0));
+        assertThat(v.token()).as(at).isEqualTo(lastLeaderToken.get(name));
+        assertThat(v.revision()).as(at).isEqualTo(lastRevision.get(name));
+        for (long c : v.candidates()) {
+          assertThat(live).as(at + ": candidate of " + name).containsKey(c);
+        }
+      }
       for (Map.Entry<Long, Known> e : live.entrySet()) {
         assertThat(m.session(e.getKey())).as(at).isPresent();
         Known k = e.getValue();
@@ -206,6 +283,37 @@ class PrimitivesPropertyTest {
     assertThat(last.snapshot()).isEqualTo(m.snapshot());
     assertThat(grants).as("seed %d exercised grants", seed).isPositive();
     assertThat(expiries + grants).isPositive();
+    assertThat(leaderChanges).as("seed %d exercised elections", seed).isPositive();
+  }
+
+  /** {@code id} leaves every election it does not lead (a leader leaves when its event comes). */
+  private static void leaveUnled(long id, Map<String, List<Long>> candidates) {
+    for (List<Long> q : candidates.values()) {
+      if (!q.isEmpty() && q.get(0) != id) {
+        q.remove(id);
+      }
+    }
+  }
+
+  private static PrimitiveCommand electionCommand(SplittableRandom random, Primitives m, List<Long> everCreated,
+      Map<Long, Known> live) {
+    String election = ELECTIONS[random.nextInt(ELECTIONS.length)];
+    long session = pickSession(random, everCreated, live);
+    var view = m.election(election);
+    int roll = random.nextInt(100);
+    if (roll < 45 || view.isEmpty()) {
+      return new Campaign(election, session, "v" + random.nextInt(10));
+    }
+    ElectionView v = view.get();
+    long leader = random.nextInt(8) == 0 ? session : v.leaderSession();
+    long token = random.nextInt(8) == 0 ? v.token() - 1 : v.token();
+    if (roll < 65) {
+      return new Proclaim(election, leader, token, "p" + random.nextInt(10));
+    }
+    if (roll < 80) {
+      return new Resign(election, session, 0);
+    }
+    return new Resign(election, leader, token);
   }
 
   private static void end(long id, Map<Long, Known> live, Set<Long> ended, Map<String, List<Long>> queues) {

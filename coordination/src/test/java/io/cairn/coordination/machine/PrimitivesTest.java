@@ -375,12 +375,15 @@ class PrimitivesTest {
     run(new Campaign("e", c, "c"));
     run(new Campaign("f", b, "b"));
     run(new Campaign("g", c, "c"));
+    run(new Campaign("h", a, "a"));
+    run(new Campaign("h", b, "b")); // both end together: nobody is left
     m.drainEvents();
     run(new Tick(0));
     run(new Tick(1_000));
     long at = index;
     assertThat(m.drainEvents()).containsExactly(new SessionExpired(at, a), new LeaderChanged(at, "e", c, at, "c"),
-        new SessionExpired(at, b), new LeaderChanged(at, "f", 0, 0, ""));
+        new LeaderChanged(at, "h", 0, 0, ""), new SessionExpired(at, b), new LeaderChanged(at, "f", 0, 0, ""));
+    assertThat(m.election("h")).isEmpty();
     assertThat(m.election("e")).contains(new ElectionView("e", c, at, "c", at, List.of(c)));
     assertThat(m.election("f")).isEmpty();
     assertThat(run(new CloseSession(c))).isEqualTo(new SessionClosed(c));
