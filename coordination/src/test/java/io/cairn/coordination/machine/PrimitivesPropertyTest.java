@@ -78,6 +78,7 @@ class PrimitivesPropertyTest {
     SplittableRandom random = new SplittableRandom(seed);
     Primitives m = new Primitives();
     List<Primitives> copies = new ArrayList<>();
+    copies.add(new Primitives()); // a replica from the start: the same commands, the same everything
     Map<Long, Known> live = new HashMap<>();
     Set<Long> ended = new HashSet<>();
     List<Long> everCreated = new ArrayList<>();

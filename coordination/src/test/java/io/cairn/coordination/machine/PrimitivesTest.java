@@ -168,6 +168,26 @@ class PrimitivesTest {
     assertThatThrownBy(() -> new Primitives().apply(0, new Tick(0).encode())).isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void theClockStopsShortOfOverflowAndDeadlinesNearItStillWork() {
+    long near = Primitives.MAX_NOW - 10;
+    byte[] snapshot = new ByteWriter(64).i32(Primitives.SNAPSHOT_MAGIC).u8(Primitives.SNAPSHOT_FORMAT).i64(0)
+        .i64(near).i32(0).i32(0).i32(0).toByteArray();
+    m.restore(snapshot);
+    assertThat(m.now()).isEqualTo(near);
+    assertThat(run(new Tick(11))).isInstanceOf(Invalid.class);
+    assertThat(m.now()).isEqualTo(near);
+    long s = session(Primitives.MAX_TTL_MILLIS);
+    run(new Acquire("x", s, false, Primitives.MAX_LOCK_DELAY_MILLIS));
+    assertThat(run(new Tick(10))).isEqualTo(new Ticked(Primitives.MAX_NOW));
+    assertThat(m.session(s).orElseThrow().remainingMillis()).isEqualTo(Primitives.MAX_TTL_MILLIS);
+    assertThat(run(new Tick(0))).isEqualTo(new Ticked(Primitives.MAX_NOW));
+    assertThat(run(new Tick(1))).isInstanceOf(Invalid.class);
+    Primitives copy = new Primitives();
+    copy.restore(m.snapshot());
+    assertThat(copy.snapshot()).isEqualTo(m.snapshot());
+  }
+
   // ---- locks ----
 
   @Test
