@@ -21,6 +21,9 @@ import java.util.Objects;
  *           8 Campaign:      string election, i64 session id, string value
  *           9 Proclaim:      string election, i64 session id, i64 leader token, string value
  *           10 Resign:       string election, i64 session id, i64 leader token (0: withdraw a candidacy)
+ *           11 AcquirePermits: string semaphore, i64 session id, i32 permits, i32 limit, u8 queue if busy
+ *           12 ReleasePermits: string semaphore, i64 session id, i32 permits
+ *           13 CancelPermits:  string semaphore, i64 session id
  * string  = u32 length, that many bytes of UTF-8
  * </pre>
  */
@@ -28,7 +31,9 @@ public sealed interface PrimitiveCommand {
   /** The first byte of every encoded command. */
   int FORMAT = 1;
 
-  enum Kind { TICK, CREATE_SESSION, KEEP_ALIVE, CLOSE_SESSION, ACQUIRE, RELEASE, CANCEL_WAIT, CAMPAIGN, PROCLAIM, RESIGN }
+  enum Kind { TICK, CREATE_SESSION, KEEP_ALIVE, CLOSE_SESSION, ACQUIRE, RELEASE, CANCEL_WAIT, CAMPAIGN, PROCLAIM, RESIGN,
+    ACQUIRE_PERMITS, RELEASE_PERMITS, CANCEL_PERMITS
+  }
 
   Kind kind();
 
@@ -65,6 +70,10 @@ public sealed interface PrimitiveCommand {
       case 8 -> new Campaign(in.string("election"), in.i64("session id"), in.string("value"));
       case 9 -> new Proclaim(in.string("election"), in.i64("session id"), in.i64("leader token"), in.string("value"));
       case 10 -> new Resign(in.string("election"), in.i64("session id"), in.i64("leader token"));
+      case 11 -> new AcquirePermits(in.string("semaphore"), in.i64("session id"), in.i32("permits"),
+          in.i32("limit"), flag(in, "queue if busy"));
+      case 12 -> new ReleasePermits(in.string("semaphore"), in.i64("session id"), in.i32("permits"));
+      case 13 -> new CancelPermits(in.string("semaphore"), in.i64("session id"));
       default -> throw new IllegalArgumentException("unknown primitive command kind " + kind);
     };
     in.expectEnd("primitive command");
@@ -261,6 +270,65 @@ public sealed interface PrimitiveCommand {
     public byte[] encode() {
       return new ByteWriter(2 + 4 + election.length() + 16).u8(FORMAT).u8(10).string(election).i64(sessionId)
           .i64(token).toByteArray();
+    }
+  }
+
+  /**
+   * Session {@code sessionId} takes {@code permits} more of semaphore {@code semaphore}, which has
+   * {@code limit} permits in all (every acquire states it; the first one sets it): granted if that
+   * many are free and nobody waits, else queued FIFO if {@code queueIfBusy}, else refused.
+   */
+  record AcquirePermits(String semaphore, long sessionId, int permits, int limit, boolean queueIfBusy)
+      implements PrimitiveCommand {
+    public AcquirePermits {
+      Objects.requireNonNull(semaphore, "semaphore");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.ACQUIRE_PERMITS;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 4 + semaphore.length() + 17).u8(FORMAT).u8(11).string(semaphore).i64(sessionId)
+          .i32(permits).i32(limit).u8(queueIfBusy ? 1 : 0).toByteArray();
+    }
+  }
+
+  /** Session {@code sessionId} gives back {@code permits} of the permits it holds. */
+  record ReleasePermits(String semaphore, long sessionId, int permits) implements PrimitiveCommand {
+    public ReleasePermits {
+      Objects.requireNonNull(semaphore, "semaphore");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.RELEASE_PERMITS;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 4 + semaphore.length() + 12).u8(FORMAT).u8(12).string(semaphore).i64(sessionId)
+          .i32(permits).toByteArray();
+    }
+  }
+
+  /** Takes session {@code sessionId} out of semaphore {@code semaphore}'s queue. */
+  record CancelPermits(String semaphore, long sessionId) implements PrimitiveCommand {
+    public CancelPermits {
+      Objects.requireNonNull(semaphore, "semaphore");
+    }
+
+    @Override
+    public Kind kind() {
+      return Kind.CANCEL_PERMITS;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(2 + 4 + semaphore.length() + 8).u8(FORMAT).u8(13).string(semaphore).i64(sessionId)
+          .toByteArray();
     }
   }
 }

@@ -38,4 +38,14 @@ public sealed interface PrimitiveEvent {
       Objects.requireNonNull(value, "value");
     }
   }
+
+  /**
+   * A waiting session was granted {@code permits} of {@code semaphore} when others were given
+   * back, ended or stopped waiting.
+   */
+  record PermitsGranted(long index, String semaphore, long sessionId, int permits) implements PrimitiveEvent {
+    public PermitsGranted {
+      Objects.requireNonNull(semaphore, "semaphore");
+    }
+  }
 }

@@ -18,7 +18,9 @@ import java.util.Objects;
  *           12 Cancelled                         13 NotWaiting: i64 held token (0: not held)
  *           14 Invalid: u32 length, UTF-8 reason
  *           15 Elected: i64 token                16 Proclaimed: i64 revision
- *           17 Resigned
+ *           17 Resigned                          18 PermitsGranted: i32 held
+ *           19 NoPermits: i32 available, i32 limit 20 PermitsReleased: i32 held
+ *           21 NotHeld: i32 held
  * renewal = i64 id, u8 alive (0|1), i64 ttl (0 when not alive)
  * </pre>
  */
@@ -28,7 +30,8 @@ public sealed interface PrimitiveResult {
 
   enum Kind {
     TICKED, SESSION_CREATED, KEPT_ALIVE, SESSION_CLOSED, NO_SESSION, GRANTED, QUEUED, BUSY, DELAYED,
-    RELEASED, CONFLICT, CANCELLED, NOT_WAITING, INVALID, ELECTED, PROCLAIMED, RESIGNED
+    RELEASED, CONFLICT, CANCELLED, NOT_WAITING, INVALID, ELECTED, PROCLAIMED, RESIGNED,
+    PERMITS_GRANTED, NO_PERMITS, PERMITS_RELEASED, NOT_HELD
   }
 
   Kind kind();
@@ -73,6 +76,10 @@ public sealed interface PrimitiveResult {
       case 15 -> new Elected(in.i64("token"));
       case 16 -> new Proclaimed(in.i64("revision"));
       case 17 -> new Resigned();
+      case 18 -> new PermitsGranted(in.i32("held"));
+      case 19 -> new NoPermits(in.i32("available"), in.i32("limit"));
+      case 20 -> new PermitsReleased(in.i32("held"));
+      case 21 -> new NotHeld(in.i32("held"));
       default -> throw new IllegalArgumentException("unknown primitive result kind " + kind);
     };
     in.expectEnd("primitive result");
@@ -339,6 +346,61 @@ public sealed interface PrimitiveResult {
     @Override
     public byte[] encode() {
       return new byte[] {FORMAT, 17};
+    }
+  }
+
+  /** The permits were granted [200]; the session now holds {@code held} of the semaphore. */
+  record PermitsGranted(int held) implements PrimitiveResult {
+    @Override
+    public Kind kind() {
+      return Kind.PERMITS_GRANTED;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(6).u8(FORMAT).u8(18).i32(held).toByteArray();
+    }
+  }
+
+  /**
+   * Too few permits are free (or others wait first) and the caller would not queue [409]: {@code
+   * available} of {@code limit} are free.
+   */
+  record NoPermits(int available, int limit) implements PrimitiveResult {
+    @Override
+    public Kind kind() {
+      return Kind.NO_PERMITS;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(10).u8(FORMAT).u8(19).i32(available).i32(limit).toByteArray();
+    }
+  }
+
+  /** The permits were given back; the session still holds {@code held}. */
+  record PermitsReleased(int held) implements PrimitiveResult {
+    @Override
+    public Kind kind() {
+      return Kind.PERMITS_RELEASED;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(6).u8(FORMAT).u8(20).i32(held).toByteArray();
+    }
+  }
+
+  /** A release of more permits than the session holds ({@code held}) [409]: nothing changed. */
+  record NotHeld(int held) implements PrimitiveResult {
+    @Override
+    public Kind kind() {
+      return Kind.NOT_HELD;
+    }
+
+    @Override
+    public byte[] encode() {
+      return new ByteWriter(6).u8(FORMAT).u8(21).i32(held).toByteArray();
     }
   }
 }

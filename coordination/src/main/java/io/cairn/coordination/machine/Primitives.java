@@ -1,6 +1,9 @@
 package io.cairn.coordination.machine;
 
 import io.cairn.coordination.machine.PrimitiveCommand.Acquire;
+import io.cairn.coordination.machine.PrimitiveCommand.AcquirePermits;
+import io.cairn.coordination.machine.PrimitiveCommand.CancelPermits;
+import io.cairn.coordination.machine.PrimitiveCommand.ReleasePermits;
 import io.cairn.coordination.machine.PrimitiveCommand.Campaign;
 import io.cairn.coordination.machine.PrimitiveCommand.Proclaim;
 import io.cairn.coordination.machine.PrimitiveCommand.Resign;
@@ -15,6 +18,10 @@ import io.cairn.coordination.machine.PrimitiveResult.Cancelled;
 import io.cairn.coordination.machine.PrimitiveResult.Conflict;
 import io.cairn.coordination.machine.PrimitiveResult.Delayed;
 import io.cairn.coordination.machine.PrimitiveResult.Elected;
+import io.cairn.coordination.machine.PrimitiveResult.NoPermits;
+import io.cairn.coordination.machine.PrimitiveResult.NotHeld;
+import io.cairn.coordination.machine.PrimitiveResult.PermitsGranted;
+import io.cairn.coordination.machine.PrimitiveResult.PermitsReleased;
 import io.cairn.coordination.machine.PrimitiveResult.Proclaimed;
 import io.cairn.coordination.machine.PrimitiveResult.Resigned;
 import io.cairn.coordination.machine.PrimitiveResult.Granted;
@@ -36,7 +43,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Sessions (leases), fenced, FIFO-queued, reentrant locks and leader elections, replicated by Raft.
+ * Sessions (leases), fenced, FIFO-queued, reentrant locks, leader elections and counting
+ * semaphores, replicated by Raft.
  *
  * <h2>Time</h2>
  *
@@ -100,7 +108,17 @@ import java.util.TreeSet;
  * can see (new leader, new value, no leader) is a {@link PrimitiveEvent.LeaderChanged} event whose
  * index is the election's new revision, so a watcher can resume from the last revision it saw.
  *
- * <p>Reads ({@link #session}, {@link #lock}, {@link #election}, {@link #now}) are run by the shell on the thread that
+ * <h2>Semaphores</h2>
+ *
+ * A semaphore has a limit of permits, set by the acquire that creates it (every {@link
+ * AcquirePermits} states the limit, and one that disagrees with a live semaphore's is invalid); it
+ * is forgotten when nobody holds or waits. Sessions hold permits (several acquires add up) and
+ * waiters queue strictly FIFO: a request is granted only when nobody waits before it and enough
+ * permits are free, so a large request is never starved by small ones. Permits go back on release,
+ * on session end, and a cancelled or ended waiter at the head can let the next ones in; grants
+ * that happen so are {@link PrimitiveEvent.PermitsGranted} events. Permits carry no fencing token.
+ *
+ * <p>Reads ({@link #session}, {@link #lock}, {@link #election}, {@link #semaphore}, {@link #now}) are run by the shell on the thread that
  * applies, after a ReadIndex barrier. Not thread-safe.
  *
  * <p>The snapshot, canonical (sessions by id, locks by name in {@link String#compareTo} order,
@@ -108,7 +126,8 @@ import java.util.TreeSet;
  *
  * <pre>
  * snapshot = u32 magic "CPRM", u8 format (1), i64 last index applied, i64 now,
- *            u32 session count, sessions, u32 lock count, locks, u32 election count, elections
+ *            u32 session count, sessions, u32 lock count, locks, u32 election count, elections,
+ *            semaphores
  * session  = i64 id, i64 ttl, i64 deadline, u8 fresh (0|1)
  * lock     = string name, i64 holder session (0: none), i64 token (0: none), i32 count,
  *            i64 holder's lock delay, i64 delay end (0: none), u32 waiter count, waiters
@@ -116,6 +135,8 @@ import java.util.TreeSet;
  * election = string name, i64 leader token, i64 revision, u32 candidate count (at least 1),
  *            candidates (the leader first)
  * candidate = i64 session, string value
+ * semaphores = u32 count, then each: string name, i32 limit, u32 holder count, holders by session
+ *            (i64 session, i32 permits), u32 waiter count, waiters in queue order (i64 session, i32 permits)
  * </pre>
  */
 public final class Primitives implements StateMachine {
@@ -133,6 +154,8 @@ public final class Primitives implements StateMachine {
   public static final int MAX_NAME_BYTES = Registers.MAX_NAME_BYTES;
   /** The longest election value, in UTF-8 bytes. */
   public static final int MAX_VALUE_BYTES = 4_096;
+  /** The most permits a semaphore may have. */
+  public static final int MAX_PERMITS = 1_000_000;
   /** The logical clock never passes this, so that now + any TTL or delay cannot overflow. */
   static final long MAX_NOW = Long.MAX_VALUE / 4;
 
@@ -143,6 +166,8 @@ public final class Primitives implements StateMachine {
   private static final int WAITER_BYTES = 16;
   private static final int MIN_ELECTION_BYTES = 4 + 1 + 8 + 8 + 4 + 8 + 4;
   private static final int MIN_CANDIDATE_BYTES = 8 + 4;
+  private static final int MIN_SEMAPHORE_BYTES = 4 + 1 + 4 + 4 + 4;
+  private static final int PERMITS_BYTES = 12;
 
   /** A live session as read. */
   public record SessionView(long id, long ttlMillis, long remainingMillis) {}
@@ -173,6 +198,18 @@ public final class Primitives implements StateMachine {
     }
   }
 
+  /** A session's permits of a semaphore, held or waited for. */
+  public record Permits(long session, int permits) {}
+
+  /** A semaphore as read: its limit, the permits free, the holders by session, the waiters in order. */
+  public record SemaphoreView(String name, int limit, int available, List<Permits> holders, List<Permits> waiters) {
+    public SemaphoreView {
+      Objects.requireNonNull(name, "name");
+      holders = List.copyOf(holders);
+      waiters = List.copyOf(waiters);
+    }
+  }
+
   private static final class Session {
     final long id;
     final long ttl;
@@ -181,6 +218,7 @@ public final class Primitives implements StateMachine {
     final TreeSet<String> held = new TreeSet<>();
     final TreeSet<String> waiting = new TreeSet<>();
     final TreeSet<String> campaigns = new TreeSet<>();
+    final TreeSet<String> semaphores = new TreeSet<>(); // held or waited for
 
     Session(long id, long ttl, long deadline, boolean fresh) {
       this.id = id;
@@ -245,6 +283,28 @@ public final class Primitives implements StateMachine {
     }
   }
 
+  private static final class Semaphore {
+    final String name;
+    final int limit;
+    int used;
+    final TreeMap<Long, Integer> holders = new TreeMap<>();
+    final List<Permits> waiters = new ArrayList<>();
+
+    Semaphore(String name, int limit) {
+      this.name = name;
+      this.limit = limit;
+    }
+
+    int positionOf(long session) {
+      for (int i = 0; i < waiters.size(); i++) {
+        if (waiters.get(i).session() == session) {
+          return i + 1;
+        }
+      }
+      return 0;
+    }
+  }
+
   /** Sessions in expiry order. */
   private record Due(long deadline, long id) implements Comparable<Due> {
     @Override
@@ -262,6 +322,7 @@ public final class Primitives implements StateMachine {
   private TreeMap<String, Lock> locks = new TreeMap<>();
   private TreeSet<String> delayed = new TreeSet<>();
   private TreeMap<String, Election> elections = new TreeMap<>();
+  private TreeMap<String, Semaphore> semaphores = new TreeMap<>();
   private List<PrimitiveEvent> events = new ArrayList<>();
 
   /**
@@ -298,6 +359,9 @@ public final class Primitives implements StateMachine {
       case CAMPAIGN -> campaign(index, (Campaign) command);
       case PROCLAIM -> proclaim(index, (Proclaim) command);
       case RESIGN -> resign(index, (Resign) command);
+      case ACQUIRE_PERMITS -> acquirePermits((AcquirePermits) command);
+      case RELEASE_PERMITS -> releasePermits(index, (ReleasePermits) command);
+      case CANCEL_PERMITS -> cancelPermits(index, (CancelPermits) command);
     };
   }
 
@@ -426,6 +490,9 @@ public final class Primitives implements StateMachine {
           e.candidates.removeIf(c -> c.session == s.id);
         }
       }
+      for (String name : s.semaphores) {
+        semaphores.get(name).waiters.removeIf(w -> w.session() == s.id);
+      }
     }
     for (Session s : ending) {
       if (expired) {
@@ -451,6 +518,17 @@ public final class Primitives implements StateMachine {
           e.candidates.remove(0);
           lead(index, e);
         }
+      }
+      for (String name : s.semaphores) {
+        Semaphore sem = semaphores.get(name); // gone if another ending session was its last user
+        if (sem == null) {
+          continue;
+        }
+        Integer held = sem.holders.remove(s.id);
+        if (held != null) {
+          sem.used -= held;
+        }
+        admit(index, sem);
       }
     }
   }
@@ -681,6 +759,114 @@ public final class Primitives implements StateMachine {
     return new Resigned();
   }
 
+  // ---- semaphores ----
+
+  /** Grants waiters of {@code sem} in FIFO order while the first fits; forgets an idle semaphore. */
+  private void admit(long index, Semaphore sem) {
+    while (!sem.waiters.isEmpty() && sem.waiters.get(0).permits() <= sem.limit - sem.used) {
+      Permits w = sem.waiters.remove(0);
+      sem.used += w.permits();
+      sem.holders.merge(w.session(), w.permits(), Integer::sum);
+      events.add(new PrimitiveEvent.PermitsGranted(index, sem.name, w.session(), w.permits()));
+    }
+    if (sem.holders.isEmpty() && sem.waiters.isEmpty()) {
+      semaphores.remove(sem.name);
+    }
+  }
+
+  private PrimitiveResult acquirePermits(AcquirePermits a) {
+    String invalid = Registers.checkName(a.semaphore());
+    if (invalid != null) {
+      return new Invalid("semaphore " + invalid);
+    }
+    if (a.limit() < 1 || a.limit() > MAX_PERMITS || a.permits() < 1 || a.permits() > a.limit()) {
+      return new Invalid("a semaphore has 1 to " + MAX_PERMITS + " permits and an acquire takes 1 to all of them, not "
+          + a.permits() + " of " + a.limit());
+    }
+    Session s = sessions.get(a.sessionId());
+    if (s == null) {
+      return new NoSession(a.sessionId());
+    }
+    Semaphore sem = semaphores.get(a.semaphore());
+    if (sem != null && sem.limit != a.limit()) {
+      return new Invalid("semaphore " + sem.name + " has " + sem.limit + " permits, not " + a.limit());
+    }
+    if (sem == null) {
+      sem = new Semaphore(a.semaphore(), a.limit());
+      semaphores.put(sem.name, sem);
+    }
+    int position = sem.positionOf(s.id);
+    if (position > 0) {
+      return new Queued(position); // a retried acquire keeps its place and its count
+    }
+    int held = sem.holders.getOrDefault(s.id, 0);
+    if (sem.waiters.isEmpty() && a.permits() <= sem.limit - sem.used) {
+      sem.used += a.permits();
+      sem.holders.put(s.id, held + a.permits());
+      s.semaphores.add(sem.name);
+      return new PermitsGranted(held + a.permits());
+    }
+    if (!a.queueIfBusy()) {
+      return new NoPermits(sem.limit - sem.used, sem.limit);
+    }
+    sem.waiters.add(new Permits(s.id, a.permits()));
+    s.semaphores.add(sem.name);
+    return new Queued(sem.waiters.size());
+  }
+
+  private PrimitiveResult releasePermits(long index, ReleasePermits r) {
+    String invalid = Registers.checkName(r.semaphore());
+    if (invalid != null) {
+      return new Invalid("semaphore " + invalid);
+    }
+    if (r.permits() < 1) {
+      return new Invalid("a release gives back at least 1 permit, not " + r.permits());
+    }
+    Session s = sessions.get(r.sessionId());
+    if (s == null) {
+      return new NoSession(r.sessionId());
+    }
+    Semaphore sem = semaphores.get(r.semaphore());
+    int held = sem == null ? 0 : sem.holders.getOrDefault(s.id, 0);
+    if (r.permits() > held) {
+      return new NotHeld(held);
+    }
+    int left = held - r.permits();
+    sem.used -= r.permits();
+    if (left == 0) {
+      sem.holders.remove(s.id);
+      if (sem.positionOf(s.id) == 0) {
+        s.semaphores.remove(sem.name);
+      }
+    } else {
+      sem.holders.put(s.id, left);
+    }
+    admit(index, sem);
+    return new PermitsReleased(left);
+  }
+
+  private PrimitiveResult cancelPermits(long index, CancelPermits c) {
+    String invalid = Registers.checkName(c.semaphore());
+    if (invalid != null) {
+      return new Invalid("semaphore " + invalid);
+    }
+    Session s = sessions.get(c.sessionId());
+    if (s == null) {
+      return new NoSession(c.sessionId());
+    }
+    Semaphore sem = semaphores.get(c.semaphore());
+    int position = sem == null ? 0 : sem.positionOf(s.id);
+    if (position == 0) {
+      return new NotWaiting(0);
+    }
+    sem.waiters.remove(position - 1);
+    if (!sem.holders.containsKey(s.id)) {
+      s.semaphores.remove(sem.name);
+    }
+    admit(index, sem); // the next ones may fit now
+    return new Cancelled();
+  }
+
   // ---- reads ----
 
   /** The logical clock, in milliseconds since the group began. */
@@ -721,6 +907,17 @@ public final class Primitives implements StateMachine {
     return Optional.of(new ElectionView(e.name, leader.session, e.token, leader.value, e.revision, candidates));
   }
 
+  /** The semaphore {@code name}, if anybody holds or waits for it. */
+  public Optional<SemaphoreView> semaphore(String name) {
+    Semaphore sem = semaphores.get(name);
+    if (sem == null) {
+      return Optional.empty();
+    }
+    List<Permits> holders = new ArrayList<>();
+    sem.holders.forEach((id, n) -> holders.add(new Permits(id, n)));
+    return Optional.of(new SemaphoreView(sem.name, sem.limit, sem.limit - sem.used, holders, sem.waiters));
+  }
+
   /** How many sessions are live. */
   public int sessionCount() {
     return sessions.size();
@@ -759,6 +956,15 @@ public final class Primitives implements StateMachine {
       out.string(e.name).i64(e.token).i64(e.revision).i32(e.candidates.size());
       for (Candidate c : e.candidates) {
         out.i64(c.session).string(c.value);
+      }
+    }
+    out.i32(semaphores.size());
+    for (Semaphore sem : semaphores.values()) {
+      out.string(sem.name).i32(sem.limit).i32(sem.holders.size());
+      sem.holders.forEach((id, n) -> out.i64(id).i32(n));
+      out.i32(sem.waiters.size());
+      for (Permits w : sem.waiters) {
+        out.i64(w.session()).i32(w.permits());
       }
     }
     return out.toByteArray();
@@ -889,6 +1095,48 @@ public final class Primitives implements StateMachine {
               + leader + " < token <= revision <= " + last);
       es.put(name, e);
     }
+
+    TreeMap<String, Semaphore> sems = new TreeMap<>();
+    int semaphoreCount = in.count(MIN_SEMAPHORE_BYTES, "semaphore count");
+    previous = null;
+    for (int i = 0; i < semaphoreCount; i++) {
+      String name = in.string("semaphore name");
+      String invalid = Registers.checkName(name);
+      check(invalid == null, "semaphore " + i + ": " + invalid);
+      check(previous == null || previous.compareTo(name) < 0, "semaphore names out of order or repeated");
+      previous = name;
+      int limit = in.i32("limit");
+      check(limit >= 1 && limit <= MAX_PERMITS, "semaphore " + name + ": limit " + limit);
+      Semaphore sem = new Semaphore(name, limit);
+      int holderCount = in.count(PERMITS_BYTES, "holder count");
+      long previousHolder = 0;
+      for (int j = 0; j < holderCount; j++) {
+        long sid = in.i64("holder session");
+        int n = in.i32("held permits");
+        Session h = ss.get(sid);
+        check(h != null && sid > previousHolder, "semaphore " + name + ": holder " + sid + " not live or out of order");
+        check(n >= 1 && n <= limit - sem.used, "semaphore " + name + ": holder " + sid + " holds " + n
+            + " with " + sem.used + " of " + limit + " used");
+        sem.used += n;
+        sem.holders.put(sid, n);
+        h.semaphores.add(name);
+        previousHolder = sid;
+      }
+      int waiterCount = in.count(PERMITS_BYTES, "waiter count");
+      for (int j = 0; j < waiterCount; j++) {
+        long sid = in.i64("waiter session");
+        int n = in.i32("wanted permits");
+        Session w = ss.get(sid);
+        check(w != null && sem.positionOf(sid) == 0, "semaphore " + name + ": waiter " + sid + " not live or twice");
+        check(n >= 1 && n <= limit, "semaphore " + name + ": waiter " + sid + " wants " + n + " of " + limit);
+        sem.waiters.add(new Permits(sid, n));
+        w.semaphores.add(name);
+      }
+      check(holderCount + waiterCount > 0, "semaphore " + name + " is idle");
+      check(sem.waiters.isEmpty() || sem.waiters.get(0).permits() > limit - sem.used,
+          "semaphore " + name + ": the first waiter fits but was not admitted");
+      sems.put(name, sem);
+    }
     in.expectEnd("primitives snapshot");
     lastIndex = last;
     now = clock;
@@ -898,6 +1146,7 @@ public final class Primitives implements StateMachine {
     locks = ls;
     delayed = del;
     elections = es;
+    semaphores = sems;
     events = new ArrayList<>();
   }
 

@@ -25,7 +25,9 @@ class PrimitiveEncodingTest {
       new KeepAlive(List.of(1L, Long.MIN_VALUE)), new CloseSession(7), new Acquire("日本", 3, true, 500),
       new Acquire("a", 3, false, 0), new Release("a", 3, 9), new CancelWait("a/b", 4),
       new Campaign("e", 5, ""), new Campaign("é", 5, "värde"), new Proclaim("e", 5, 6, "x"),
-      new Resign("e", 5, 0));
+      new Resign("e", 5, 0), new PrimitiveCommand.AcquirePermits("s", 5, 2, 3, true),
+      new PrimitiveCommand.AcquirePermits("s", 5, 1, 1, false), new PrimitiveCommand.ReleasePermits("s", 5, 2),
+      new PrimitiveCommand.CancelPermits("s", 5));
 
   private static final List<PrimitiveResult> RESULTS = List.of(
       new PrimitiveResult.Ticked(12), new PrimitiveResult.SessionCreated(3, 1_000),
@@ -35,7 +37,8 @@ class PrimitiveEncodingTest {
       new PrimitiveResult.Queued(1), new PrimitiveResult.Busy(3, 9), new PrimitiveResult.Delayed(250),
       new PrimitiveResult.Released(0), new PrimitiveResult.Conflict(0, 0), new PrimitiveResult.Cancelled(),
       new PrimitiveResult.NotWaiting(4), new PrimitiveResult.Invalid("nö"), new PrimitiveResult.Elected(8),
-      new PrimitiveResult.Proclaimed(10), new PrimitiveResult.Resigned());
+      new PrimitiveResult.Proclaimed(10), new PrimitiveResult.Resigned(), new PrimitiveResult.PermitsGranted(3),
+      new PrimitiveResult.NoPermits(1, 5), new PrimitiveResult.PermitsReleased(0), new PrimitiveResult.NotHeld(2));
 
   @Test
   void everyCommandRoundTrips() {
@@ -85,7 +88,7 @@ class PrimitiveEncodingTest {
   @Test
   void unknownFormatsKindsAndFlagsAreRefused() {
     assertThatThrownBy(() -> PrimitiveCommand.decode(new byte[] {2, 1})).hasMessageContaining("format");
-    assertThatThrownBy(() -> PrimitiveCommand.decode(new byte[] {1, 11})).hasMessageContaining("kind");
+    assertThatThrownBy(() -> PrimitiveCommand.decode(new byte[] {1, 14})).hasMessageContaining("kind");
     assertThatThrownBy(() -> PrimitiveCommand.decode(new byte[] {1, 0})).hasMessageContaining("kind");
     byte[] acquire = new Acquire("a", 1, true, 0).encode();
     acquire[acquire.length - 9] = 2;
@@ -93,7 +96,7 @@ class PrimitiveEncodingTest {
     byte[] forgedCount = {1, 3, 0x7f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     assertThatThrownBy(() -> PrimitiveCommand.decode(forgedCount)).hasMessageContaining("keepalive count");
     assertThatThrownBy(() -> PrimitiveResult.decode(new byte[] {2, 1})).hasMessageContaining("format");
-    assertThatThrownBy(() -> PrimitiveResult.decode(new byte[] {1, 18})).hasMessageContaining("kind");
+    assertThatThrownBy(() -> PrimitiveResult.decode(new byte[] {1, 22})).hasMessageContaining("kind");
     byte[] renewal = new PrimitiveResult.KeptAlive(List.of(new Renewal(1, true, 5))).encode();
     renewal[2 + 4 + 8] = 2;
     assertThatThrownBy(() -> PrimitiveResult.decode(renewal)).hasMessageContaining("alive");

@@ -172,7 +172,7 @@ class PrimitivesTest {
   void theClockStopsShortOfOverflowAndDeadlinesNearItStillWork() {
     long near = Primitives.MAX_NOW - 10;
     byte[] snapshot = new ByteWriter(64).i32(Primitives.SNAPSHOT_MAGIC).u8(Primitives.SNAPSHOT_FORMAT).i64(0)
-        .i64(near).i32(0).i32(0).i32(0).toByteArray();
+        .i64(near).i32(0).i32(0).i32(0).i32(0).toByteArray();
     m.restore(snapshot);
     assertThat(m.now()).isEqualTo(near);
     assertThat(run(new Tick(11))).isInstanceOf(Invalid.class);
@@ -423,6 +423,80 @@ class PrimitivesTest {
     assertThat(m.election("e").orElseThrow().value()).isEqualTo("v");
   }
 
+  // ---- semaphores ----
+
+  private PrimitiveResult permits(long session, int n, boolean queue) {
+    return run(new PrimitiveCommand.AcquirePermits("s", session, n, 3, queue));
+  }
+
+  @Test
+  void permitsAreGrantedUpToTheLimitAndAddUpPerSession() {
+    long a = session(10_000);
+    long b = session(10_000);
+    assertThat(permits(a, 1, false)).isEqualTo(new PrimitiveResult.PermitsGranted(1));
+    assertThat(permits(a, 1, false)).isEqualTo(new PrimitiveResult.PermitsGranted(2));
+    assertThat(permits(b, 2, false)).isEqualTo(new PrimitiveResult.NoPermits(1, 3));
+    assertThat(permits(b, 1, false)).isEqualTo(new PrimitiveResult.PermitsGranted(1));
+    assertThat(m.semaphore("s")).contains(new Primitives.SemaphoreView("s", 3, 0,
+        List.of(new Primitives.Permits(a, 2), new Primitives.Permits(b, 1)), List.of()));
+    assertThat(run(new PrimitiveCommand.ReleasePermits("s", b, 2))).isEqualTo(new PrimitiveResult.NotHeld(1));
+    assertThat(run(new PrimitiveCommand.ReleasePermits("s", b, 1))).isEqualTo(new PrimitiveResult.PermitsReleased(0));
+    assertThat(run(new PrimitiveCommand.ReleasePermits("s", a, 2))).isEqualTo(new PrimitiveResult.PermitsReleased(0));
+    assertThat(m.semaphore("s")).isEmpty();
+  }
+
+  @Test
+  void waitersAreAdmittedStrictlyFifoSoALargeRequestIsNotStarved() {
+    long a = session(10_000);
+    long b = session(10_000);
+    long c = session(10_000);
+    permits(a, 2, false);
+    assertThat(permits(b, 3, true)).isEqualTo(new Queued(1));
+    assertThat(permits(c, 1, false)).isEqualTo(new PrimitiveResult.NoPermits(1, 3)); // b waits first
+    assertThat(permits(c, 1, true)).isEqualTo(new Queued(2));
+    run(new PrimitiveCommand.ReleasePermits("s", a, 1));
+    assertThat(m.drainEvents()).isEmpty(); // 2 free: b (3) still does not fit, c waits behind it
+    run(new PrimitiveCommand.ReleasePermits("s", a, 1));
+    assertThat(m.drainEvents()).containsExactly(new PrimitiveEvent.PermitsGranted(index, "s", b, 3));
+    assertThat(m.semaphore("s").orElseThrow().waiters()).containsExactly(new Primitives.Permits(c, 1));
+  }
+
+  @Test
+  void aCancelledOrEndedWaiterAtTheHeadLetsTheNextOnesIn() {
+    long a = session(10_000);
+    long b = session(1_000);
+    long c = session(10_000);
+    long d = session(10_000);
+    permits(a, 1, false);
+    permits(b, 3, true);
+    permits(c, 1, true);
+    permits(d, 1, true);
+    assertThat(run(new PrimitiveCommand.CancelPermits("s", c))).isEqualTo(new Cancelled());
+    assertThat(run(new PrimitiveCommand.CancelPermits("s", c))).isEqualTo(new NotWaiting(0));
+    run(new Tick(0));
+    run(new Tick(1_000)); // b expires
+    assertThat(m.drainEvents()).containsExactly(new SessionExpired(index, b),
+        new PrimitiveEvent.PermitsGranted(index, "s", d, 1));
+    assertThat(run(new CloseSession(a))).isEqualTo(new SessionClosed(a));
+    assertThat(m.semaphore("s").orElseThrow().holders()).containsExactly(new Primitives.Permits(d, 1));
+    run(new CloseSession(d));
+    assertThat(m.semaphore("s")).isEmpty();
+  }
+
+  @Test
+  void semaphoreLimitsAreInvalid() {
+    long a = session(10_000);
+    permits(a, 1, false);
+    assertThat(run(new PrimitiveCommand.AcquirePermits("s", a, 1, 4, false))).isInstanceOf(Invalid.class);
+    assertThat(run(new PrimitiveCommand.AcquirePermits("t", a, 0, 4, false))).isInstanceOf(Invalid.class);
+    assertThat(run(new PrimitiveCommand.AcquirePermits("t", a, 5, 4, false))).isInstanceOf(Invalid.class);
+    assertThat(run(new PrimitiveCommand.AcquirePermits("t", a, 1, Primitives.MAX_PERMITS + 1, false)))
+        .isInstanceOf(Invalid.class);
+    assertThat(run(new PrimitiveCommand.ReleasePermits("s", a, 0))).isInstanceOf(Invalid.class);
+    assertThat(m.semaphore("t")).isEmpty();
+    assertThat(m.semaphore("s").orElseThrow().available()).isEqualTo(2);
+  }
+
   // ---- snapshot ----
 
   @Test
@@ -438,6 +512,8 @@ class PrimitivesTest {
     run(new Campaign("e", b, "b"));
     run(new Campaign("e", c, "c"));
     run(new Proclaim("e", b, index - 1, "b2"));
+    run(new PrimitiveCommand.AcquirePermits("s", a, 2, 3, false));
+    run(new PrimitiveCommand.AcquirePermits("s", c, 2, 3, true));
     run(new Tick(0));
     run(new Tick(1_000)); // a expires: x delayed
     run(new KeepAlive(List.of(c))); // c fresh
@@ -451,6 +527,7 @@ class PrimitivesTest {
     assertThat(copy.lock("y")).isEqualTo(m.lock("y"));
     assertThat(copy.session(c)).isEqualTo(m.session(c));
     assertThat(copy.election("e")).isEqualTo(m.election("e")).isPresent();
+    assertThat(copy.semaphore("s")).isEqualTo(m.semaphore("s")).isPresent();
     assertThat(copy.drainEvents()).isEmpty();
     m.drainEvents();
     for (PrimitiveCommand next : List.of(new Tick(2_000), new Release("y", b, 6), new KeepAlive(List.of(b, c)),
@@ -472,6 +549,8 @@ class PrimitivesTest {
     acquire("y", b, false);
     run(new Campaign("e", b, "b"));
     run(new Campaign("e", a, "a"));
+    run(new PrimitiveCommand.AcquirePermits("s", a, 2, 3, false));
+    run(new PrimitiveCommand.AcquirePermits("s", b, 2, 3, true));
     byte[] snap = m.snapshot();
     Primitives target = new Primitives();
     target.restore(snap);
