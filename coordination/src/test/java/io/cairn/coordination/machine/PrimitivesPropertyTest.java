@@ -3,6 +3,12 @@ package io.cairn.coordination.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.coordination.machine.PrimitiveCommand.Acquire;
+import io.cairn.coordination.machine.PrimitiveCommand.AcquirePermits;
+import io.cairn.coordination.machine.PrimitiveCommand.CancelPermits;
+import io.cairn.coordination.machine.PrimitiveCommand.ReleasePermits;
+import io.cairn.coordination.machine.Primitives.Permits;
+import io.cairn.coordination.machine.Primitives.SemaphoreView;
+import java.util.TreeMap;
 import io.cairn.coordination.machine.PrimitiveCommand.Campaign;
 import io.cairn.coordination.machine.PrimitiveCommand.Proclaim;
 import io.cairn.coordination.machine.PrimitiveCommand.Resign;
@@ -50,15 +56,38 @@ import org.junit.jupiter.params.provider.MethodSource;
  * one; waiters are granted in FIFO order; no ended session holds or waits; a session expires at
  * the first tick that has counted its TTL since the first tick after its last renewal, never
  * sooner. Elections likewise: the leader is the first live candidate in campaign order, each new
- * leader's token is greater than the last, revisions increase. Copies restored from snapshots taken at random points give identical results, events and
+ * leader's token is greater than the last, revisions increase. Semaphores: never more permits held
+ * than the limit, waiters admitted strictly FIFO and only when the first does not fit. Copies restored from snapshots taken at random points give identical results, events and
  * snapshot bytes from then on.
  */
 class PrimitivesPropertyTest {
   private static final String[] LOCKS = {"a", "b", "c", "é"};
   private static final String[] ELECTIONS = {"e", "f"};
+  private static final String[] SEMAPHORES = {"s", "t"};
+  private static final int[] LIMITS = {3, 5};
+
+  /** What the test knows of a semaphore. */
+  private static final class Sem {
+    int limit; // set by the acquire that (re)creates it
+    final TreeMap<Long, Integer> holders = new TreeMap<>();
+    final List<Permits> waiters = new ArrayList<>();
+
+    int used() {
+      return holders.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    int positionOf(long session) {
+      for (int i = 0; i < waiters.size(); i++) {
+        if (waiters.get(i).session() == session) {
+          return i + 1;
+        }
+      }
+      return 0;
+    }
+  }
 
   static LongStream seeds() {
-    return Seeds.seeds(100);
+    return Seeds.seeds(50);
   }
 
   /** What the test knows of a session from the results and events alone. */
@@ -88,6 +117,11 @@ class PrimitivesPropertyTest {
     Map<String, Long> lastLeaderToken = new HashMap<>();
     Map<String, Long> lastRevision = new HashMap<>();
     int leaderChanges = 0;
+    int permitGrants = 0;
+    Map<String, Sem> sems = new HashMap<>();
+    for (String name : SEMAPHORES) {
+      sems.put(name, new Sem());
+    }
     long index = 0;
     int steps = 600;
     int grants = 0;
@@ -101,8 +135,9 @@ class PrimitivesPropertyTest {
         copies.add(copy);
       }
       index += 1 + (random.nextInt(5) == 0 ? random.nextInt(3) : 0);
-      PrimitiveCommand command = random.nextInt(4) == 0 && !everCreated.isEmpty()
-          ? electionCommand(random, m, everCreated, live) : command(random, m, everCreated, live);
+      int family = random.nextInt(6);
+      PrimitiveCommand command = everCreated.isEmpty() || family >= 2 ? command(random, m, everCreated, live)
+          : family == 0 ? electionCommand(random, m, everCreated, live) : semaphoreCommand(random, everCreated, live);
       byte[] bytes = random.nextInt(100) == 0 ? damage(random, command.encode()) : command.encode();
       byte[] resultBytes = m.apply(index, bytes);
       PrimitiveResult result = PrimitiveResult.decode(resultBytes);
@@ -137,12 +172,55 @@ class PrimitivesPropertyTest {
       } else if (result instanceof SessionClosed c) {
         end(c.id(), live, ended, queues);
         leaveUnled(c.id(), candidates);
+        leaveSemaphores(c.id(), sems);
       } else if (result instanceof Granted g && g.count() == 1) {
         String lock = ((Acquire) command).lock();
         assertThat(g.token()).as(at).isEqualTo(index);
         assertThat(g.token()).as(at).isGreaterThan(lastToken.getOrDefault(lock, 0L));
         lastToken.put(lock, g.token());
         grants++;
+      } else if (result instanceof Queued q && command instanceof AcquirePermits a) {
+        Sem sem = sems.get(a.semaphore());
+        if (sem.positionOf(a.sessionId()) == 0) {
+          assertThat(sem.waiters.isEmpty() && a.permits() <= sem.limit - sem.used())
+              .as(at + ": queued though it fits").isFalse();
+          sem.waiters.add(new Permits(a.sessionId(), a.permits()));
+        }
+        assertThat(sem.positionOf(a.sessionId())).as(at).isEqualTo(q.position());
+      } else if (result instanceof PrimitiveResult.PermitsGranted g) {
+        AcquirePermits a = (AcquirePermits) command;
+        Sem sem = sems.get(a.semaphore());
+        assertThat(sem.waiters).as(at + ": granted past waiters").isEmpty();
+        if (sem.holders.isEmpty()) {
+          sem.limit = a.limit();
+        }
+        assertThat(a.limit()).as(at).isEqualTo(sem.limit);
+        assertThat(a.permits()).as(at + ": granted more than free").isLessThanOrEqualTo(sem.limit - sem.used());
+        sem.holders.merge(a.sessionId(), a.permits(), Integer::sum);
+        assertThat(g.held()).as(at).isEqualTo(sem.holders.get(a.sessionId()));
+        permitGrants++;
+      } else if (result instanceof PrimitiveResult.NoPermits n) {
+        AcquirePermits a = (AcquirePermits) command;
+        Sem sem = sems.get(a.semaphore());
+        assertThat(!sem.waiters.isEmpty() || a.permits() > sem.limit - sem.used()).as(at).isTrue();
+        assertThat(n.available()).as(at).isEqualTo(sem.limit - sem.used());
+      } else if (result instanceof PrimitiveResult.PermitsReleased r) {
+        ReleasePermits rp = (ReleasePermits) command;
+        Sem sem = sems.get(rp.semaphore());
+        int left = sem.holders.get(rp.sessionId()) - rp.permits();
+        assertThat(r.held()).as(at).isEqualTo(left);
+        if (left == 0) {
+          sem.holders.remove(rp.sessionId());
+        } else {
+          sem.holders.put(rp.sessionId(), left);
+        }
+      } else if (result instanceof PrimitiveResult.NotHeld n) {
+        ReleasePermits rp = (ReleasePermits) command;
+        int held = sems.get(rp.semaphore()).holders.getOrDefault(rp.sessionId(), 0);
+        assertThat(n.held()).as(at).isEqualTo(held).isLessThan(rp.permits());
+      } else if (result instanceof Cancelled && command instanceof CancelPermits c) {
+        Sem sem = sems.get(c.semaphore());
+        sem.waiters.remove(sem.positionOf(c.sessionId()) - 1);
       } else if (result instanceof Queued q) {
         List<Long> queue = command instanceof Campaign c
             ? candidates.computeIfAbsent(c.election(), k -> new ArrayList<>())
@@ -182,6 +260,7 @@ class PrimitivesPropertyTest {
           assertThat(m.now() - k.base).as(at + ": expired before its TTL").isGreaterThanOrEqualTo(k.ttl);
           end(x.sessionId(), live, ended, queues);
           leaveUnled(x.sessionId(), candidates);
+          leaveSemaphores(x.sessionId(), sems);
           expiries++;
         }
       }
@@ -196,6 +275,18 @@ class PrimitivesPropertyTest {
           assertThat(queue.remove(0)).as(at + ": FIFO").isEqualTo(g.sessionId());
           assertThat(live).as(at + ": granted to a dead session").containsKey(g.sessionId());
           grants++;
+        }
+      }
+      for (PrimitiveEvent e : events) {
+        if (e instanceof PrimitiveEvent.PermitsGranted g) {
+          Sem sem = sems.get(g.semaphore());
+          assertThat(sem.waiters).as(at + ": FIFO").isNotEmpty();
+          assertThat(sem.waiters.get(0)).as(at + ": FIFO").isEqualTo(new Permits(g.sessionId(), g.permits()));
+          assertThat(g.permits()).as(at).isLessThanOrEqualTo(sem.limit - sem.used());
+          assertThat(live).as(at).containsKey(g.sessionId());
+          sem.waiters.remove(0);
+          sem.holders.merge(g.sessionId(), g.permits(), Integer::sum);
+          permitGrants++;
         }
       }
       for (PrimitiveEvent e : events) {
@@ -226,6 +317,31 @@ class PrimitivesPropertyTest {
       }
 
       // the invariants of the whole state
+      for (int i = 0; i < SEMAPHORES.length; i++) {
+        Sem sem = sems.get(SEMAPHORES[i]);
+        var view = m.semaphore(SEMAPHORES[i]);
+        if (view.isEmpty()) {
+          assertThat(sem.holders).as(at).isEmpty();
+          assertThat(sem.waiters).as(at).isEmpty();
+          continue;
+        }
+        SemaphoreView v = view.get();
+        List<Permits> holders = new ArrayList<>();
+        sem.holders.forEach((id, n) -> holders.add(new Permits(id, n)));
+        assertThat(v.holders()).as(at).isEqualTo(holders);
+        assertThat(v.waiters()).as(at).isEqualTo(sem.waiters);
+        assertThat(v.limit()).isEqualTo(sem.limit);
+        assertThat(v.available()).as(at).isEqualTo(sem.limit - sem.used()).isGreaterThanOrEqualTo(0);
+        if (!v.waiters().isEmpty()) {
+          assertThat(v.waiters().get(0).permits()).as(at + ": the first waiter fits").isGreaterThan(v.available());
+        }
+        for (Permits p : v.holders()) {
+          assertThat(live).as(at).containsKey(p.session());
+        }
+        for (Permits p : v.waiters()) {
+          assertThat(live).as(at).containsKey(p.session());
+        }
+      }
       for (String name : ELECTIONS) {
         List<Long> expected = candidates.getOrDefault(name, List.of());
         var view = m.election(name);
@@ -285,6 +401,30 @@ class PrimitivesPropertyTest {
     assertThat(grants).as("seed %d exercised grants", seed).isPositive();
     assertThat(expiries + grants).isPositive();
     assertThat(leaderChanges).as("seed %d exercised elections", seed).isPositive();
+    assertThat(permitGrants).as("seed %d exercised semaphores", seed).isPositive();
+  }
+
+  /** An ended session leaves every semaphore queue and gives back its permits (grants are events). */
+  private static void leaveSemaphores(long id, Map<String, Sem> sems) {
+    for (Sem sem : sems.values()) {
+      sem.waiters.removeIf(p -> p.session() == id);
+      sem.holders.remove(id);
+    }
+  }
+
+  private static PrimitiveCommand semaphoreCommand(SplittableRandom random, List<Long> everCreated,
+      Map<Long, Known> live) {
+    int i = random.nextInt(SEMAPHORES.length);
+    long session = pickSession(random, everCreated, live);
+    int roll = random.nextInt(100);
+    if (roll < 50) {
+      int limit = random.nextInt(30) == 0 ? LIMITS[i] + 1 : LIMITS[i];
+      return new AcquirePermits(SEMAPHORES[i], session, random.nextInt(1, LIMITS[i] + 1), limit, random.nextBoolean());
+    }
+    if (roll < 85) {
+      return new ReleasePermits(SEMAPHORES[i], session, random.nextInt(1, 4));
+    }
+    return new CancelPermits(SEMAPHORES[i], session);
   }
 
   /** {@code id} leaves every election it does not lead (a leader leaves when its event comes). */
