@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A command to {@link Primitives} (sessions, fenced locks, the logical clock), proposed through
- * Raft as {@link #encode() bytes}. Construction checks only shape (no nulls); every limit (TTLs,
- * names, lock delays, ids) is checked where the command is applied, so that every replica gives
- * the same {@link PrimitiveResult.Invalid} for the same bytes whatever version proposed them.
+ * A command to {@link Primitives} (the logical clock, sessions, fenced locks, elections,
+ * semaphores), proposed through Raft as {@link #encode() bytes}. Construction checks only shape
+ * (no nulls); every limit (TTLs, names, values, lock delays, permits, ids) is checked where the
+ * command is applied, so that every replica gives the same {@link PrimitiveResult.Invalid} for the
+ * same bytes whatever version proposed them.
  *
  * <pre>
  * command = u8 format (1), u8 kind, fields of the kind
@@ -90,8 +91,8 @@ public sealed interface PrimitiveCommand {
 
   /**
    * The logical clock moves on by {@code elapsedMillis}, measured by the leader on its monotonic
-   * clock since its own previous tick (0 for a new leader's first); sessions whose deadline has
-   * come expire.
+   * clock since its own previous tick in the same term (0 for the first tick of a term); sessions
+   * whose deadline has come expire.
    */
   record Tick(long elapsedMillis) implements PrimitiveCommand {
     @Override

@@ -50,8 +50,9 @@ import java.util.TreeSet;
  *
  * Replicas never read a clock. The machine keeps a logical clock {@link #now()} in milliseconds
  * that only a committed {@link Tick} moves: the Raft leader proposes one periodically, carrying the
- * time elapsed on its own monotonic clock since its own previous tick; a new leader's first tick
- * carries 0. The logical clock therefore never runs faster than real time (up to the leader's
+ * time elapsed on its own monotonic clock since its own previous tick <em>in the same term</em>;
+ * the first tick of every term carries 0 (so does a leader's first tick after it was leader
+ * before). The shell keeps each tick within {@link #MAX_TICK_MILLIS}. The logical clock therefore never runs faster than real time (up to the leader's
  * clock-rate error), and stands still while there is no leader: <b>a leader change extends every
  * session by at most the tick interval plus the time to elect a leader</b> (the old leader's time
  * since its last committed tick is never counted, and nothing is counted until the new leader's
@@ -78,11 +79,13 @@ import java.util.TreeSet;
  * would charge the session for up to one tick interval of time before the client sent anything. So
  * a renewal only marks the session fresh (and sets a provisional deadline for reads), and the next
  * Tick, after it advances the clock, sets the deadline of every fresh session to {@code now + T}:
- * the session's TTL is counted only by ticks proposed after that first tick, which itself was
- * proposed after the renewal was in the leader's log, hence after {@code s}. Each of those ticks
- * measures real time after {@code s} (on the proposing leader's clock, and across a leader change
- * the new leader has the renewal in its log before it proposes anything), so the session expires no
- * earlier than {@code s + T} in real time, up to clock-rate error. The price is that a session may
+ * the session's TTL is counted only by the ticks after that first one, F. F was proposed at a
+ * real time {@code p} after the renewal was in its proposer's log, so {@code p > s}. Every later
+ * tick either is the first of its term (it counts 0) or counts the time since the previous tick of
+ * its own leader in the same term, which comes after F in the log, so was proposed after {@code p}
+ * (a leader of a later term had F in its log before it was elected). So the counted intervals are
+ * disjoint stretches of real time after {@code s}, and the session expires no earlier than {@code
+ * s + T} in real time, up to clock-rate error. The price is that a session may
  * live up to one tick interval longer than {@code T}, plus any leader-change gap.
  *
  * <h2>Locks</h2>
@@ -118,8 +121,13 @@ import java.util.TreeSet;
  * on session end, and a cancelled or ended waiter at the head can let the next ones in; grants
  * that happen so are {@link PrimitiveEvent.PermitsGranted} events. Permits carry no fencing token.
  *
- * <p>Reads ({@link #session}, {@link #lock}, {@link #election}, {@link #semaphore}, {@link #now}) are run by the shell on the thread that
- * applies, after a ReadIndex barrier. Not thread-safe.
+ * <p>A command naming a session that is not live ({@link Release} included) answers {@link
+ * NoSession}; one by a live session that does not hold what it names, or with a stale token,
+ * answers {@link PrimitiveResult.Conflict} or {@link PrimitiveResult.NotHeld}: never a silent
+ * success.
+ *
+ * <p>Reads ({@link #session}, {@link #lock}, {@link #election}, {@link #semaphore}, {@link #now})
+ * are run by the shell on the thread that applies, after a ReadIndex barrier. Not thread-safe.
  *
  * <p>The snapshot, canonical (sessions by id, locks by name in {@link String#compareTo} order,
  * waiters in queue order):
@@ -135,8 +143,9 @@ import java.util.TreeSet;
  * election = string name, i64 leader token, i64 revision, u32 candidate count (at least 1),
  *            candidates (the leader first)
  * candidate = i64 session, string value
- * semaphores = u32 count, then each: string name, i32 limit, u32 holder count, holders by session
- *            (i64 session, i32 permits), u32 waiter count, waiters in queue order (i64 session, i32 permits)
+ * semaphores = u32 count, then each: string name, i32 limit, u32 holder count, holders by
+ *            session (i64 session, i32 permits), u32 waiter count, waiters in queue order
+ *            (i64 session, i32 permits)
  * </pre>
  */
 public final class Primitives implements StateMachine {
@@ -562,7 +571,7 @@ public final class Primitives implements StateMachine {
   private PrimitiveResult acquire(long index, Acquire a) {
     String invalid = Registers.checkName(a.lock());
     if (invalid != null) {
-      return new Invalid("lock " + invalid);
+      return new Invalid("lock name: " + invalid);
     }
     if (a.lockDelayMillis() < 0 || a.lockDelayMillis() > MAX_LOCK_DELAY_MILLIS) {
       return new Invalid("a lock delay is 0 to " + MAX_LOCK_DELAY_MILLIS + " ms, not " + a.lockDelayMillis());
@@ -600,7 +609,7 @@ public final class Primitives implements StateMachine {
   private PrimitiveResult release(long index, Release r) {
     String invalid = Registers.checkName(r.lock());
     if (invalid != null) {
-      return new Invalid("lock " + invalid);
+      return new Invalid("lock name: " + invalid);
     }
     Session s = sessions.get(r.sessionId());
     if (s == null) {
@@ -624,7 +633,7 @@ public final class Primitives implements StateMachine {
   private PrimitiveResult cancelWait(CancelWait c) {
     String invalid = Registers.checkName(c.lock());
     if (invalid != null) {
-      return new Invalid("lock " + invalid);
+      return new Invalid("lock name: " + invalid);
     }
     Session s = sessions.get(c.sessionId());
     if (s == null) {
@@ -675,7 +684,7 @@ public final class Primitives implements StateMachine {
       invalid = checkElectionValue(c.value());
     }
     if (invalid != null) {
-      return new Invalid("election " + invalid);
+      return new Invalid("election: " + invalid);
     }
     Session s = sessions.get(c.sessionId());
     if (s == null) {
@@ -708,7 +717,7 @@ public final class Primitives implements StateMachine {
       invalid = checkElectionValue(p.value());
     }
     if (invalid != null) {
-      return new Invalid("election " + invalid);
+      return new Invalid("election: " + invalid);
     }
     Session s = sessions.get(p.sessionId());
     if (s == null) {
@@ -731,7 +740,7 @@ public final class Primitives implements StateMachine {
   private PrimitiveResult resign(long index, Resign r) {
     String invalid = Registers.checkName(r.election());
     if (invalid != null) {
-      return new Invalid("election " + invalid);
+      return new Invalid("election: " + invalid);
     }
     Session s = sessions.get(r.sessionId());
     if (s == null) {
@@ -777,7 +786,7 @@ public final class Primitives implements StateMachine {
   private PrimitiveResult acquirePermits(AcquirePermits a) {
     String invalid = Registers.checkName(a.semaphore());
     if (invalid != null) {
-      return new Invalid("semaphore " + invalid);
+      return new Invalid("semaphore name: " + invalid);
     }
     if (a.limit() < 1 || a.limit() > MAX_PERMITS || a.permits() < 1 || a.permits() > a.limit()) {
       return new Invalid("a semaphore has 1 to " + MAX_PERMITS + " permits and an acquire takes 1 to all of them, not "
@@ -817,7 +826,7 @@ public final class Primitives implements StateMachine {
   private PrimitiveResult releasePermits(long index, ReleasePermits r) {
     String invalid = Registers.checkName(r.semaphore());
     if (invalid != null) {
-      return new Invalid("semaphore " + invalid);
+      return new Invalid("semaphore name: " + invalid);
     }
     if (r.permits() < 1) {
       return new Invalid("a release gives back at least 1 permit, not " + r.permits());
@@ -848,7 +857,7 @@ public final class Primitives implements StateMachine {
   private PrimitiveResult cancelPermits(long index, CancelPermits c) {
     String invalid = Registers.checkName(c.semaphore());
     if (invalid != null) {
-      return new Invalid("semaphore " + invalid);
+      return new Invalid("semaphore name: " + invalid);
     }
     Session s = sessions.get(c.sessionId());
     if (s == null) {
