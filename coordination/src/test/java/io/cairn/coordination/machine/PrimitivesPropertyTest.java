@@ -58,7 +58,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * sooner. Elections likewise: the leader is the first live candidate in campaign order, each new
  * leader's token is greater than the last, revisions increase. Semaphores: never more permits held
  * than the limit, waiters admitted strictly FIFO and only when the first does not fit. Copies restored from snapshots taken at random points give identical results, events and
- * snapshot bytes from then on.
+ * snapshot bytes from then on; a damaged snapshot is refused (the state unchanged) or restores
+ * exactly the state it encodes.
  */
 class PrimitivesPropertyTest {
   private static final String[] LOCKS = {"a", "b", "c", "é"};
@@ -133,6 +134,17 @@ class PrimitivesPropertyTest {
         copy.restore(m.snapshot());
         assertThat(copy.snapshot()).isEqualTo(m.snapshot());
         copies.add(copy);
+        // a damaged snapshot is refused and changes nothing, or is exactly the state it restores
+        byte[] damaged = m.snapshot();
+        damaged[random.nextInt(damaged.length)] ^= (byte) (1 << random.nextInt(8));
+        Primitives target = new Primitives();
+        target.restore(m.snapshot());
+        try {
+          target.restore(damaged);
+          assertThat(target.snapshot()).as("seed %d step %d", seed, step).isEqualTo(damaged);
+        } catch (IllegalArgumentException refused) {
+          assertThat(target.snapshot()).as("seed %d step %d", seed, step).isEqualTo(m.snapshot());
+        }
       }
       index += 1 + (random.nextInt(5) == 0 ? random.nextInt(3) : 0);
       int family = random.nextInt(6);
