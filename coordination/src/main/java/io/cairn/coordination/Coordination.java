@@ -121,7 +121,7 @@ public final class Coordination extends VerticleBase {
       store = WalLogStore.open(settings.dir());
       return store.load();
     }, false).map(restored -> {
-      committer = new GroupCommitter(store, walExecutor);
+      committer = new GroupCommitter(store, walExecutor, (batches, entries, nanos) -> listener.fsynced(entries, nanos));
       if (hasGroup(restored)) {
         startVoter(restored, votersOf(restored));
       } else {
@@ -501,11 +501,6 @@ public final class Coordination extends VerticleBase {
     voters = core.voters();
     role = "FOLLOWER";
     RaftListener tracking = new RaftListener() {
-      @Override
-      public void written(int entries, long nanos) {
-        listener.written(entries, nanos);
-      }
-
       @Override
       public void committed(long nanos) {
         listener.committed(nanos);

@@ -619,15 +619,15 @@ class RaftBenchmark {
   }
 
   private static String cairnDisk(Map<String, Double> a, Map<String, Double> b) {
-    double writes = delta(a, b, "cairn_raft_wal_write_seconds_count");
-    double writeSum = delta(a, b, "cairn_raft_wal_write_seconds_sum");
-    double entries = delta(a, b, "cairn_raft_wal_batch_entries_sum");
+    double fsyncs = delta(a, b, "cairn_raft_wal_fsync_seconds_count");
+    double fsyncSum = delta(a, b, "cairn_raft_wal_fsync_seconds_sum");
+    double entries = delta(a, b, "cairn_raft_wal_fsync_entries_sum");
     double commits = delta(a, b, "cairn_raft_commit_latency_seconds_count");
     double commitSum = delta(a, b, "cairn_raft_commit_latency_seconds_sum");
-    return String.format("| leader: wal writes %.0f, avg %.3f ms, entries/write %.2f, p99 %.3f ms;"
+    return String.format("| leader: wal fsyncs %.0f, avg %.3f ms, entries/fsync %.2f, p99 %.3f ms;"
             + " commits %.0f, avg commit %.3f ms, p99 %.3f ms",
-        writes, writes == 0 ? 0 : writeSum * 1000 / writes, writes == 0 ? 0 : entries / writes,
-        b.getOrDefault("cairn_raft_wal_write_seconds{quantile=\"0.99\"}", 0.0) * 1000,
+        fsyncs, fsyncs == 0 ? 0 : fsyncSum * 1000 / fsyncs, fsyncs == 0 ? 0 : entries / fsyncs,
+        b.getOrDefault("cairn_raft_wal_fsync_seconds{quantile=\"0.99\"}", 0.0) * 1000,
         commits, commits == 0 ? 0 : commitSum * 1000 / commits,
         b.getOrDefault("cairn_raft_commit_latency_seconds{quantile=\"0.99\"}", 0.0) * 1000);
   }

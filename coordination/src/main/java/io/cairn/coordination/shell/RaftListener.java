@@ -8,8 +8,12 @@ import java.util.List;
 public interface RaftListener {
   RaftListener NONE = new RaftListener() {};
 
-  /** A batch of {@code entries} log entries (maybe none: a hard state) became durable. */
-  default void written(int entries, long nanos) {}
+  /**
+   * One group write of the log: {@code entries} log entries (maybe none: a hard state, a
+   * snapshot) written and forced to disk in {@code nanos}, one fsync. Called on the {@code
+   * cairn-wal} thread.
+   */
+  default void fsynced(int entries, long nanos) {}
 
   /** A command this node proposed as leader was applied, {@code nanos} after it was proposed. */
   default void committed(long nanos) {}

@@ -332,7 +332,6 @@ public final class RaftShell {
         writtenTerm = hs.term();
         writtenVote = hs.votedFor();
       });
-      long begin = System.nanoTime();
       // Queued in this order, written in this order: the leader's snapshot, then what follows it.
       CompletableFuture<Void> installed = fx.install().map(committer::submitSnapshot)
           .orElse(CompletableFuture.completedFuture(null));
@@ -343,7 +342,6 @@ public final class RaftShell {
           fail(err);
           return;
         }
-        listener.written(fx.append().size(), System.nanoTime() - begin);
         if (!batch.durable) {
           batch.durable = true;
           flush();

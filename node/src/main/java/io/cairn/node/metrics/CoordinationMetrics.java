@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The coordination group's meters on this node, fed by its Raft shell: the term, whether this node
  * leads, its log positions and size; elections started and won; commit latency (a leader's
- * proposal until it is applied); write-ahead log writes (latency, fsync included, and entries per
- * group commit); snapshots taken and installed. A node that is no voter keeps them at zero.
+ * proposal until it is applied); write-ahead log fsyncs (latency of each group write, and the
+ * entries it made durable); snapshots taken and installed. A node that is no voter keeps them at zero.
  */
 public final class CoordinationMetrics implements RaftListener, AutoCloseable {
   private final MeterRegistry registry;
@@ -25,8 +25,8 @@ public final class CoordinationMetrics implements RaftListener, AutoCloseable {
   private final Counter electionsStarted;
   private final Counter electionsWon;
   private final Timer commitLatency;
-  private final Timer walWrites;
-  private final DistributionSummary walBatch;
+  private final Timer fsyncs;
+  private final DistributionSummary fsyncEntries;
   private final Counter snapshotsTaken;
   private final Counter snapshotsInstalled;
   private volatile long term;
@@ -49,11 +49,11 @@ public final class CoordinationMetrics implements RaftListener, AutoCloseable {
     commitLatency = keep(Timer.builder("cairn.raft.commit.latency")
         .description("From a leader's proposal to the entry applied on the leader")
         .publishPercentiles(0.5, 0.99).register(registry));
-    walWrites = keep(Timer.builder("cairn.raft.wal.write")
-        .description("One group write to the Raft log, fsync included")
+    fsyncs = keep(Timer.builder("cairn.raft.wal.fsync")
+        .description("One group write of the Raft log: written and forced to disk (one fsync)")
         .publishPercentiles(0.5, 0.99).register(registry));
-    walBatch = keep(DistributionSummary.builder("cairn.raft.wal.batch.entries")
-        .description("Log entries written by one group write").register(registry));
+    fsyncEntries = keep(DistributionSummary.builder("cairn.raft.wal.fsync.entries")
+        .description("Log entries made durable by one fsync (group commit)").register(registry));
     snapshotsTaken = keep(Counter.builder("cairn.raft.snapshots").tag("kind", "taken")
         .description("Snapshots of the coordination state").register(registry));
     snapshotsInstalled = keep(Counter.builder("cairn.raft.snapshots").tag("kind", "installed")
@@ -70,9 +70,9 @@ public final class CoordinationMetrics implements RaftListener, AutoCloseable {
   }
 
   @Override
-  public void written(int entries, long nanos) {
-    walWrites.record(nanos, TimeUnit.NANOSECONDS);
-    walBatch.record(entries);
+  public void fsynced(int entries, long nanos) {
+    fsyncs.record(nanos, TimeUnit.NANOSECONDS);
+    fsyncEntries.record(entries);
   }
 
   @Override
