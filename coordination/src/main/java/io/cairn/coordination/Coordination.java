@@ -14,6 +14,7 @@ import io.cairn.coordination.raft.log.GroupCommitter;
 import io.cairn.coordination.raft.log.WalLogStore;
 import io.cairn.coordination.shell.CommandLostException;
 import io.cairn.coordination.shell.NotLeaderException;
+import io.cairn.coordination.shell.OverloadedException;
 import io.cairn.coordination.shell.RaftCodec;
 import io.cairn.coordination.shell.RaftListener;
 import io.cairn.coordination.shell.RaftShell;
@@ -270,6 +271,8 @@ public final class Coordination extends VerticleBase {
           }
         }
         case Forwarding.RETRY -> retryLater(kind, body, deadline, result);
+        case Forwarding.BUSY -> result.fail(new CoordinationException(Kind.UNAVAILABLE,
+            "the leader " + target + " refused the request: " + Forwarding.message(r), RETRY_AFTER));
         case Forwarding.UNKNOWN -> result.fail(new CoordinationException(Kind.OUTCOME_UNKNOWN,
             "the leader " + target + " took the request but could not say whether it applied: "
                 + Forwarding.message(r), RETRY_AFTER));
@@ -373,6 +376,9 @@ public final class Coordination extends VerticleBase {
       }
       if (e instanceof CommandLostException) {
         return Future.succeededFuture(Reply.retry());
+      }
+      if (e instanceof OverloadedException) {
+        return Future.succeededFuture(Reply.busy(e.getMessage()));
       }
       // The shell stopped (closed, or its log failed) with the command perhaps appended: it may
       // still commit under another leader. A read has no effect: it may simply be asked again.
@@ -534,7 +540,7 @@ public final class Coordination extends VerticleBase {
     };
     restored.snapshot().ifPresent(snapshot -> machine.restore(snapshot.data()));
     shell = new RaftShell(vertx, context, core, machine, committer, transport, this::address, tracking,
-        settings.snapshotEntries());
+        settings.snapshotEntries(), settings.maxPendingRequests());
     shell.start();
     if (!settings.replaceDeadVoterAfter().isZero() && replacementTimer < 0) {
       replacementTimer = vertx.setPeriodic(REPLACEMENT_CHECK_MILLIS, id -> replaceDeadVoters());

@@ -29,6 +29,9 @@ import java.util.Objects;
  *     before the leader replaces it with a live member that is not a voter, if there is one
  *     ({@code cp.replace-dead-voter-after}; zero: never). Shorter: the group regains its margin
  *     sooner; a voter that was only restarting or rescheduled comes back to find itself replaced.
+ * @param maxPendingRequests how many commands (and, apart, reads) may wait at the leader at once
+ *     ({@code cp.max-pending-requests}); past it the leader refuses more (503) until some commit.
+ *     Bounds the memory a leader that cannot commit (cut off, a slow disk) spends on its backlog.
  * @param raft the election and replication timings ({@code cp.raft.*})
  */
 public record CoordinationSettings(
@@ -39,6 +42,7 @@ public record CoordinationSettings(
     Duration requestTimeout,
     long snapshotEntries,
     Duration replaceDeadVoterAfter,
+    int maxPendingRequests,
     RaftSettings raft) {
 
   public static final int DEFAULT_VOTERS = 1;
@@ -50,6 +54,7 @@ public record CoordinationSettings(
    * unreachable node (5 minutes by default), so a voter coming back as itself is not replaced.
    */
   public static final Duration DEFAULT_REPLACE_DEAD_VOTER_AFTER = Duration.ofMinutes(10);
+  public static final int DEFAULT_MAX_PENDING_REQUESTS = 10_000;
 
   public CoordinationSettings {
     Objects.requireNonNull(dir, "dir");
@@ -75,6 +80,9 @@ public record CoordinationSettings(
     if (replaceDeadVoterAfter.isNegative()) {
       throw new IllegalArgumentException("cp.replace-dead-voter-after must not be negative: " + replaceDeadVoterAfter);
     }
+    if (maxPendingRequests < 1) {
+      throw new IllegalArgumentException("cp.max-pending-requests must be at least 1: " + maxPendingRequests);
+    }
     if (snapshotEntries < 1) {
       throw new IllegalArgumentException("cp.snapshot-entries must be at least 1: " + snapshotEntries);
     }
@@ -83,6 +91,6 @@ public record CoordinationSettings(
   /** A lone voter with the defaults, its log under {@code dir}. */
   public static CoordinationSettings defaults(Path dir) {
     return new CoordinationSettings(dir, DEFAULT_VOTERS, List.of(), DEFAULT_BOOTSTRAP_SETTLE, DEFAULT_REQUEST_TIMEOUT,
-        DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_REPLACE_DEAD_VOTER_AFTER, RaftSettings.LAN);
+        DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_REPLACE_DEAD_VOTER_AFTER, DEFAULT_MAX_PENDING_REQUESTS, RaftSettings.LAN);
   }
 }

@@ -20,6 +20,7 @@ import java.util.Optional;
  *   RETRY:    nothing                                        (not applied; try again shortly)
  *   FAILED:   UTF-8 message                                  (an error that a retry will not fix)
  *   UNKNOWN:  UTF-8 message                                  (a command that may or may not apply)
+ *   BUSY:     UTF-8 message                                  (the leader refused it: too many wait)
  *   STATUS:   u8 has-group, u16 voters, voters as (u16 length, id)*, u8 has-leader, [u16, id]
  * </pre>
  */
@@ -35,6 +36,7 @@ final class Forwarding {
   static final byte FAILED = 3;
   static final byte GROUP = 4;
   static final byte UNKNOWN = 5;
+  static final byte BUSY = 6;
 
   private static final int MAX_ID_BYTES = 255;
 
@@ -64,6 +66,10 @@ final class Forwarding {
       return new Reply(UNKNOWN, utf8(message), Optional.empty(), false, List.of());
     }
 
+    static Reply busy(String message) {
+      return new Reply(BUSY, utf8(message), Optional.empty(), false, List.of());
+    }
+
     static Reply group(boolean hasGroup, List<NodeId> voters, Optional<NodeId> leader) {
       return new Reply(GROUP, new byte[0], leader, hasGroup, voters);
     }
@@ -87,7 +93,7 @@ final class Forwarding {
   static Buffer encode(Reply r) {
     Buffer b = Buffer.buffer().appendByte(r.status());
     switch (r.status()) {
-      case OK, FAILED, UNKNOWN -> b.appendBytes(r.body());
+      case OK, FAILED, UNKNOWN, BUSY -> b.appendBytes(r.body());
       case REDIRECT -> leader(b, r.leader());
       case GROUP -> {
         b.appendByte((byte) (r.hasGroup() ? 1 : 0)).appendShort((short) r.voters().size());
@@ -104,7 +110,7 @@ final class Forwarding {
     byte status = in.u8();
     return switch (status) {
       case OK -> Reply.ok(in.rest());
-      case FAILED, UNKNOWN -> new Reply(status, in.rest(), Optional.empty(), false, List.of());
+      case FAILED, UNKNOWN, BUSY -> new Reply(status, in.rest(), Optional.empty(), false, List.of());
       case RETRY -> Reply.retry();
       case REDIRECT -> Reply.redirect(in.optionalId());
       case GROUP -> {

@@ -43,6 +43,8 @@ final class CoordinationCluster implements AutoCloseable {
   private final Duration settle;
   /** {@code cp.replace-dead-voter-after}; never unless a test sets it before starting. */
   Duration replaceAfter = Duration.ZERO;
+  /** {@code cp.max-pending-requests}. */
+  int maxPending = CoordinationSettings.DEFAULT_MAX_PENDING_REQUESTS;
   private final Node[] nodes;
   private final FakeMembership[] views;
 
@@ -154,7 +156,7 @@ final class CoordinationCluster implements AutoCloseable {
   private void startCoordination(int i) {
     Node n = nodes[i];
     CoordinationSettings settings = new CoordinationSettings(root.resolve(ids.get(i).value()), voters,
-        initialVoters, settle, requestTimeout, snapshotEntries, replaceAfter, raft);
+        initialVoters, settle, requestTimeout, snapshotEntries, replaceAfter, maxPending, raft);
     Registers machine = new Registers();
     Coordination c = new Coordination(settings, views[i], n.transport(), machine,
         q -> ReplicatedRegisters.answer(machine, q), RaftListener.NONE);

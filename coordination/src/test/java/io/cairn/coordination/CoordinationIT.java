@@ -204,6 +204,28 @@ class CoordinationIT {
   }
 
   @Test
+  void aLeaderThatCannotCommitRefusesPastItsBacklogBound() {
+    cluster = new CoordinationCluster(3, dir, new Faults(7), RaftSettings.LAN, Duration.ofSeconds(5), 10_000);
+    cluster.maxPending = 3;
+    cluster.startAll();
+    eventually(() -> written(await(cluster.node(0).registers().put("b", "0", Expect.ANY))));
+    int leader = cluster.leader().orElseThrow();
+    cluster.faults.partition(Set.of(cluster.ids.get(leader)),
+        Set.of(cluster.ids.get((leader + 1) % 3), cluster.ids.get((leader + 2) % 3)));
+    RegisterService registers = cluster.node(leader).registers();
+    for (int i = 1; i <= 3; i++) {
+      registers.put("b", "waits" + i, Expect.ANY); // cannot commit: the followers are cut off
+    }
+    // refused by the bound (the message says so), not after the request timeout
+    assertThatThrownBy(() -> await(registers.put("b", "refused", Expect.ANY)))
+        .isInstanceOfSatisfying(CoordinationException.class, e -> {
+          assertThat(e.kind()).isEqualTo(CoordinationException.Kind.UNAVAILABLE);
+          assertThat(e.getMessage()).contains("3 proposals are waiting");
+        });
+    cluster.faults.heal();
+  }
+
+  @Test
   void aNonVoterForwardsToTheLeader() {
     cluster = new CoordinationCluster(4, 3, true, Duration.ZERO, dir, new Faults(7), RaftSettings.LAN,
         Duration.ofSeconds(5), 10_000);

@@ -69,6 +69,7 @@ public final class RaftShell {
   private final Function<NodeId, Optional<Address>> addresses;
   private final RaftListener listener;
   private final long snapshotEntries;
+  private final int maxPending;
 
   private final ArrayDeque<Batch> batches = new ArrayDeque<>();
   private final Map<Long, PendingProposal> proposals = new HashMap<>();
@@ -93,10 +94,13 @@ public final class RaftShell {
    * @param addresses where a voter's cluster transport listens now (its node id is its identity;
    *     its address may change across restarts)
    * @param snapshotEntries how many entries are applied between two snapshots
+   * @param maxPending how many proposals (and, apart, reads) may wait at once; past it they are
+   *     refused with {@link OverloadedException}, so that a leader that cannot commit (cut off, a
+   *     slow disk) does not hold an unbounded backlog
    */
   public RaftShell(Vertx vertx, Context context, RaftCore core, StateMachine machine, GroupCommitter committer,
       Transport transport, Function<NodeId, Optional<Address>> addresses, RaftListener listener,
-      long snapshotEntries) {
+      long snapshotEntries, int maxPending) {
     this.vertx = vertx;
     this.context = context;
     this.core = core;
@@ -106,6 +110,7 @@ public final class RaftShell {
     this.addresses = addresses;
     this.listener = listener;
     this.snapshotEntries = snapshotEntries;
+    this.maxPending = maxPending;
     this.machineIndex = core.snapshotIndex();
   }
 
@@ -146,11 +151,15 @@ public final class RaftShell {
   /**
    * Appends {@code command} to the log and completes with the state machine's result once it is
    * committed and applied here. Fails with {@link NotLeaderException} (nothing was appended) when
-   * this node does not lead, and with {@link CommandLostException} when another leader overwrote the
+   * this node does not lead, with {@link OverloadedException} (nothing was appended) when too many
+   * proposals wait already, and with {@link CommandLostException} when another leader overwrote the
    * entry (it was not applied). A caller that gives up waiting cannot know whether it applied.
    */
   public Future<byte[]> propose(byte[] command) {
     return call(() -> {
+      if (proposals.size() >= maxPending) {
+        return Future.failedFuture(new OverloadedException(proposals.size() + " proposals are waiting to commit"));
+      }
       Submission s = core.propose(System.nanoTime(), command);
       if (s instanceof Refused r) {
         return Future.failedFuture(new NotLeaderException(r.leader(), r.reason()));
@@ -171,6 +180,9 @@ public final class RaftShell {
    */
   public <T> Future<T> read(Supplier<T> query) {
     return call(() -> {
+      if (reads.size() >= maxPending) {
+        return Future.failedFuture(new OverloadedException(reads.size() + " reads are waiting for their barrier"));
+      }
       long id = nextReadId++;
       Submission s = core.readIndex(System.nanoTime(), id);
       if (s instanceof Refused r) {

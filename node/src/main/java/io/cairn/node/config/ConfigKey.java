@@ -53,6 +53,7 @@ public record ConfigKey(String name, String defaultText, String meaning) {
       new ConfigKey("cp.request-timeout", "5s", "how long a coordination request waits for a leader and its commit (then 503)"),
       new ConfigKey("cp.snapshot-entries", "10000", "applied log entries kept before the state is snapshotted and the log compacted"),
       new ConfigKey("cp.replace-dead-voter-after", "10m", "how long a voter is dead before the leader replaces it with a live non-voter; 0s: never"),
+      new ConfigKey("cp.max-pending-requests", "10000", "commands (and, apart, reads) that may wait at the leader; past it: 503"),
       new ConfigKey("cp.raft.election-timeout-min", "500ms", "silence after which a follower seeks election; lower: faster failover, more needless elections"),
       new ConfigKey("cp.raft.election-timeout-max", "1s", "upper end of the random election timeout; wider: fewer split votes"),
       new ConfigKey("cp.raft.heartbeat-interval", "50ms", "how often the leader heartbeats; well under election-timeout-min"),

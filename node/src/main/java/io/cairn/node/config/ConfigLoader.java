@@ -352,6 +352,8 @@ public final class ConfigLoader {
     Duration replaceAfter = r.value("cp.replace-dead-voter-after",
         CoordinationSettings.DEFAULT_REPLACE_DEAD_VOTER_AFTER, Values::duration);
     Check.that(!replaceAfter.isNegative(), "cp.replace-dead-voter-after", "must not be negative (0s: never)");
+    int maxPending = r.integer("cp.max-pending-requests", CoordinationSettings.DEFAULT_MAX_PENDING_REQUESTS, 1,
+        1_000_000);
     RaftSettings d = RaftSettings.LAN;
     Duration min = r.duration("cp.raft.election-timeout-min", d.electionTimeoutMin());
     Duration max = r.duration("cp.raft.election-timeout-max", d.electionTimeoutMax());
@@ -375,7 +377,7 @@ public final class ConfigLoader {
           : new ConfigException("cp.raft", message);
     }
     return new CoordinationSettings(dataDir.resolve("raft"), voters, initial, settle, requestTimeout, snapshotEntries,
-        replaceAfter, raft);
+        replaceAfter, maxPending, raft);
   }
 
   /** A comma-separated list, blanks dropped: {@code "a, b,,c"} is [a, b, c]; null is empty. */

@@ -39,6 +39,7 @@ class ChartConfigKeysTest {
       Map.entry("config.cp.request-timeout", "4s"),
       Map.entry("config.cp.snapshot-entries", 5000),
       Map.entry("config.cp.replace-dead-voter-after", "15m"),
+      Map.entry("config.cp.max-pending-requests", 20000),
       Map.entry("config.cp.raft.election-timeout-min", "600ms"),
       Map.entry("config.cp.raft.election-timeout-max", "1200ms"),
       Map.entry("config.cp.raft.heartbeat-interval", "60ms"),
