@@ -239,8 +239,12 @@ public final class Coordination extends VerticleBase {
         retryLater(kind, body, deadline, result);
         return;
       }
-      reply = transport.request(address.get(), Channel.RAFT, Forwarding.request(kind, body),
-              Duration.ofNanos(remaining))
+      // A query may be asked again elsewhere: it waits at most an election timeout for a target that
+      // may have frozen, then follows the new leader. A command waits for its answer as long as it
+      // may, since it may apply.
+      long wait = kind == Forwarding.COMMAND ? remaining
+          : Math.min(remaining, settings.raft().electionTimeoutMax().toNanos());
+      reply = transport.request(address.get(), Channel.RAFT, Forwarding.request(kind, body), Duration.ofNanos(wait))
           .map(Forwarding::decodeReply);
     }
     reply.onComplete(ar -> {
