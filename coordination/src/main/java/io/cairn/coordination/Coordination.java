@@ -34,7 +34,9 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -56,6 +58,11 @@ import org.slf4j.LoggerFactory;
  * whether a group already exists. If one does with other voters, it stays a non-voter. Otherwise,
  * if it is one of the voters it writes the same first log entry as every other voter (the voter
  * set, at index 1 in term 1) and starts Raft; every other node is a non-voter that forwards.
+ *
+ * <p><b>Changes of voters.</b> The leader replaces a voter that the membership has seen dead or
+ * gone for {@code cp.replace-dead-voter-after} by a live non-voter, one server at a time through
+ * the log; a non-voter that a leader sends its log to becomes a voter. A stopping leader first
+ * hands its leadership over ({@link #handOver}).
  *
  * <p><b>Requests.</b> {@link #command} and {@link #query} go to the node believed to lead (a
  * voter's own Raft state, or the last redirect), over the cluster transport, and follow redirects
@@ -86,7 +93,7 @@ public final class Coordination extends VerticleBase {
   private volatile NodeId leaderHint;
   private long bootstrapTimer = -1;
   private long replacementTimer = -1;
-  private final java.util.Map<NodeId, Long> downSince = new java.util.HashMap<>();
+  private final Map<NodeId, Long> downSince = new HashMap<>();
   private List<NodeId> settlingView = List.of();
   private long settlingSince;
   private boolean checkingGroup;
@@ -591,7 +598,7 @@ public final class Coordination extends VerticleBase {
     } else {
       Optional<NodeId> dead = downSince.entrySet().stream()
           .filter(e -> now - e.getValue() >= settings.replaceDeadVoterAfter().toNanos())
-          .map(java.util.Map.Entry::getKey).sorted().findFirst();
+          .map(Map.Entry::getKey).sorted().findFirst();
       if (dead.isEmpty()) {
         return;
       }
