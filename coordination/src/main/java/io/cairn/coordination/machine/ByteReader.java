@@ -32,6 +32,18 @@ final class ByteReader {
     }
   }
 
+  /** Reads the header of a snapshot of {@code what}: its magic number, then its format byte. */
+  void snapshotHeader(int magic, int format, String what) {
+    int m = i32("magic");
+    if (m != magic) {
+      throw new IllegalArgumentException("not a " + what + " snapshot (magic " + Integer.toHexString(m) + ")");
+    }
+    int f = u8("format");
+    if (f != format) {
+      throw new IllegalArgumentException(what + " snapshot format " + f + ", this node knows " + format);
+    }
+  }
+
   int u8(String what) {
     need(1, what);
     return bytes[pos++] & 0xff;

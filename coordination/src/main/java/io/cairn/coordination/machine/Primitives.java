@@ -991,14 +991,7 @@ public final class Primitives implements StateMachine {
   @Override
   public void restore(byte[] snapshot) {
     ByteReader in = new ByteReader(snapshot);
-    int magic = in.i32("magic");
-    if (magic != SNAPSHOT_MAGIC) {
-      throw new IllegalArgumentException("not a primitives snapshot (magic " + Integer.toHexString(magic) + ")");
-    }
-    int format = in.u8("format");
-    if (format != SNAPSHOT_FORMAT) {
-      throw new IllegalArgumentException("primitives snapshot format " + format + ", this node knows " + SNAPSHOT_FORMAT);
-    }
+    in.snapshotHeader(SNAPSHOT_MAGIC, SNAPSHOT_FORMAT, "primitives");
     long last = in.i64("last index");
     long clock = in.i64("now");
     check(last >= 0, "last index " + last + " is negative");

@@ -226,14 +226,7 @@ public final class Registers implements StateMachine {
   @Override
   public void restore(byte[] snapshot) {
     ByteReader in = new ByteReader(snapshot);
-    int magic = in.i32("magic");
-    if (magic != SNAPSHOT_MAGIC) {
-      throw new IllegalArgumentException("not a registers snapshot (magic " + Integer.toHexString(magic) + ")");
-    }
-    int format = in.u8("format");
-    if (format != SNAPSHOT_FORMAT) {
-      throw new IllegalArgumentException("registers snapshot format " + format + ", this node knows " + SNAPSHOT_FORMAT);
-    }
+    in.snapshotHeader(SNAPSHOT_MAGIC, SNAPSHOT_FORMAT, "registers");
     long last = in.i64("last version");
     if (last < 0) {
       throw new IllegalArgumentException("last version " + last + " is negative");
