@@ -73,7 +73,7 @@ public final class Coordination extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(Coordination.class);
   private static final long BOOTSTRAP_CHECK_MILLIS = 200;
   private static final long RETRY_MILLIS = 25;
-  private static final long REPLACEMENT_CHECK_MILLIS = 1_000;
+  private static final long HOUSEKEEPING_MILLIS = 1_000;
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final CoordinationSettings settings;
@@ -92,7 +92,10 @@ public final class Coordination extends VerticleBase {
   private volatile List<NodeId> voters = List.of();
   private volatile NodeId leaderHint;
   private long bootstrapTimer = -1;
-  private long replacementTimer = -1;
+  private long housekeepingTimer = -1;
+  private boolean askingGroup;
+  private boolean promoting;
+  private long lastLeaderSeen;
   private final Map<NodeId, Long> downSince = new HashMap<>();
   private List<NodeId> settlingView = List.of();
   private long settlingSince;
@@ -144,8 +147,8 @@ public final class Coordination extends VerticleBase {
     if (bootstrapTimer >= 0) {
       vertx.cancelTimer(bootstrapTimer);
     }
-    if (replacementTimer >= 0) {
-      vertx.cancelTimer(replacementTimer);
+    if (housekeepingTimer >= 0) {
+      vertx.cancelTimer(housekeepingTimer);
     }
     RaftShell s = shell;
     Future<Void> closed = s == null ? Future.succeededFuture() : s.close();
@@ -345,13 +348,22 @@ public final class Coordination extends VerticleBase {
     }
     if (kind == RaftMessage.Kind.APPEND_ENTRIES || kind == RaftMessage.Kind.INSTALL_SNAPSHOT) {
       context.runOnContext(v -> {
-        if (shell == null && "NON_VOTER".equals(role)) {
-          log.atInfo().setMessage("coordination: {} sends this node the log: it has been made a voter")
-              .addArgument(in.from()).log();
-          startVoter(DurableState.EMPTY, voters);
-        }
         if (shell != null) {
           shell.receive(in);
+        } else if ("NON_VOTER".equals(role) && !promoting) {
+          // What this node's log holds (empty, or what it had before it was removed); the leader
+          // sends the rest again.
+          promoting = true;
+          log.atInfo().setMessage("coordination: {} sends this node the log: it has been made a voter")
+              .addArgument(in.from()).log();
+          vertx.executeBlocking(store::load, false).onComplete(ar -> {
+            promoting = false;
+            if (ar.failed()) {
+              log.error("coordination: cannot read the Raft log to become a voter", ar.cause());
+            } else if (shell == null) {
+              startVoter(ar.result(), hasGroup(ar.result()) ? votersOf(ar.result()) : voters);
+            }
+          });
         }
       });
     }
@@ -553,9 +565,58 @@ public final class Coordination extends VerticleBase {
     shell = new RaftShell(vertx, context, core, machine, committer, transport, this::address, tracking,
         settings.snapshotEntries(), settings.maxPendingRequests());
     shell.start();
-    if (!settings.replaceDeadVoterAfter().isZero() && replacementTimer < 0) {
-      replacementTimer = vertx.setPeriodic(REPLACEMENT_CHECK_MILLIS, id -> replaceDeadVoters());
+    lastLeaderSeen = System.nanoTime();
+    if (housekeepingTimer < 0) {
+      housekeepingTimer = vertx.setPeriodic(HOUSEKEEPING_MILLIS, id -> {
+        replaceDeadVoters();
+        checkStillVoter();
+      });
     }
+  }
+
+  /**
+   * A voter that has known no leader for a few election timeouts asks the live members about the
+   * group: if one names a leader and a voter set without this node, this node was removed while it
+   * was away (its own log still lists it). It stops Raft and forwards like any non-voter; if a
+   * leader adds it again, it restarts Raft from its log.
+   */
+  private void checkStillVoter() {
+    long now = System.nanoTime();
+    if (shell == null || leaderHint != null) {
+      lastLeaderSeen = now;
+      return;
+    }
+    if (askingGroup || now - lastLeaderSeen < 3 * settings.raft().electionTimeoutMax().toNanos()) {
+      return;
+    }
+    askingGroup = true;
+    List<Future<Reply>> answers = new ArrayList<>();
+    for (Member m : membership.members()) {
+      if (m.status() == MemberStatus.ALIVE && !m.id().equals(self)) {
+        answers.add(transport.request(m.metadata().clusterAddress(), Channel.RAFT,
+            Forwarding.request(Forwarding.STATUS, new byte[0]), Duration.ofSeconds(1)).map(Forwarding::decodeReply));
+      }
+    }
+    Future.join(answers).onComplete(ar -> {
+      askingGroup = false;
+      lastLeaderSeen = System.nanoTime();
+      for (Future<Reply> f : answers) {
+        Reply r = f.succeeded() ? f.result() : null;
+        if (shell != null && r != null && r.status() == Forwarding.GROUP && r.hasGroup() && r.leader().isPresent()
+            && !r.voters().contains(self)) {
+          log.atWarn().setMessage("coordination: the group (leader {}) has voters {} without this node, which was"
+              + " removed while it was away; it stops Raft and forwards").addArgument(r.leader().get())
+              .addArgument(r.voters()).log();
+          RaftShell removed = shell;
+          shell = null;
+          role = "NON_VOTER";
+          voters = r.voters();
+          leaderHint = r.leader().get();
+          removed.close();
+          return;
+        }
+      }
+    });
   }
 
   /**
@@ -567,7 +628,7 @@ public final class Coordination extends VerticleBase {
    */
   private void replaceDeadVoters() {
     RaftShell s = shell;
-    if (s == null || !"LEADER".equals(role)) {
+    if (settings.replaceDeadVoterAfter().isZero() || s == null || !"LEADER".equals(role)) {
       downSince.clear();
       return;
     }

@@ -197,6 +197,15 @@ class CoordinationIT {
       assertThat(s.role()).isEqualTo("FOLLOWER");
       return null;
     });
+    // The replaced voter comes back believing it is a voter (its log says so): it learns that the
+    // group has moved on, stops Raft, and forwards.
+    cluster.restart(dead);
+    long forwarded = eventually(() -> written(await(cluster.node(dead).registers().put("r", "back", Expect.ANY))));
+    eventually(() -> {
+      assertThat(await(cluster.node(dead).coordination().status()).role()).isEqualTo("NON_VOTER");
+      return null;
+    });
+    assertThat(forwarded).isPositive();
     // The new voter counts: with the other original voter gone too, the leader and it are a majority.
     cluster.crash(other);
     long v = eventually(() -> written(await(cluster.node(3).registers().put("r", "1", Expect.ANY))));
