@@ -35,6 +35,8 @@ import io.cairn.coordination.machine.PrimitiveResult.Renewal;
 import io.cairn.coordination.machine.PrimitiveResult.SessionClosed;
 import io.cairn.coordination.machine.PrimitiveResult.SessionCreated;
 import io.cairn.coordination.machine.PrimitiveResult.Ticked;
+import io.cairn.coordination.machine.PrimitiveEvent.LeaderChanged;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -109,7 +111,9 @@ import java.util.TreeSet;
  * leader may {@link Proclaim} a new value or {@link Resign}; a session that ends leaves every
  * election, and leadership passes to the next candidate at that index. Every change an observer
  * can see (new leader, new value, no leader) is a {@link PrimitiveEvent.LeaderChanged} event whose
- * index is the election's new revision, so a watcher can resume from the last revision it saw.
+ * index is the election's new revision, so a watcher can resume from the last revision it saw:
+ * the machine keeps the latest {@link #MAX_HISTORY} changes of all elections ({@link #changes}),
+ * part of its state and its snapshot, so a watcher that was away briefly misses nothing.
  *
  * <h2>Semaphores</h2>
  *
@@ -135,7 +139,7 @@ import java.util.TreeSet;
  * <pre>
  * snapshot = u32 magic "CPRM", u8 format (1), i64 last index applied, i64 now,
  *            u32 session count, sessions, u32 lock count, locks, u32 election count, elections,
- *            semaphores
+ *            semaphores, history
  * session  = i64 id, i64 ttl, i64 deadline, u8 fresh (0|1)
  * lock     = string name, i64 holder session (0: none), i64 token (0: none), i32 count,
  *            i64 holder's lock delay, i64 delay end (0: none), u32 waiter count, waiters
@@ -146,6 +150,11 @@ import java.util.TreeSet;
  * semaphores = u32 count, then each: string name, i32 limit, u32 holder count, holders by
  *            session (i64 session, i32 permits), u32 waiter count, waiters in queue order
  *            (i64 session, i32 permits)
+ * history  = i64 index of the newest change forgotten (0: none), u32 count (at most
+ *            MAX_HISTORY; exactly that when any was forgotten), then each change in index order
+ *            (one command may change several elections):
+ *            i64 index, string election, i64 leader session (0: nobody leads), i64 token,
+ *            string value
  * </pre>
  */
 public final class Primitives implements StateMachine {
@@ -163,6 +172,11 @@ public final class Primitives implements StateMachine {
   public static final int MAX_NAME_BYTES = Registers.MAX_NAME_BYTES;
   /** The longest election value, in UTF-8 bytes. */
   public static final int MAX_VALUE_BYTES = 4_096;
+  /**
+   * How many of the latest election changes (of all elections) the machine remembers, so that an
+   * observer that reconnects can be given every change it missed.
+   */
+  public static final int MAX_HISTORY = 1_024;
   /** The most permits a semaphore may have. */
   public static final int MAX_PERMITS = 1_000_000;
   /** The logical clock never passes this, so that now + any TTL or delay cannot overflow. */
@@ -177,6 +191,7 @@ public final class Primitives implements StateMachine {
   private static final int MIN_CANDIDATE_BYTES = 8 + 4;
   private static final int MIN_SEMAPHORE_BYTES = 4 + 1 + 4 + 4 + 4;
   private static final int PERMITS_BYTES = 12;
+  private static final int MIN_CHANGE_BYTES = 8 + 4 + 1 + 8 + 8 + 4;
 
   /** A live session as read. */
   public record SessionView(long id, long ttlMillis, long remainingMillis) {}
@@ -333,6 +348,8 @@ public final class Primitives implements StateMachine {
   private TreeMap<String, Election> elections = new TreeMap<>();
   private TreeMap<String, Semaphore> semaphores = new TreeMap<>();
   private List<PrimitiveEvent> events = new ArrayList<>();
+  private ArrayDeque<LeaderChanged> history = new ArrayDeque<>();
+  private long historyFloor; // the index of the newest change dropped from the history
 
   /**
    * {@inheritDoc}
@@ -658,12 +675,20 @@ public final class Primitives implements StateMachine {
     e.revision = index;
     if (e.candidates.isEmpty()) {
       elections.remove(e.name);
-      events.add(new PrimitiveEvent.LeaderChanged(index, e.name, 0, 0, ""));
+      changed(new LeaderChanged(index, e.name, 0, 0, ""));
       return;
     }
     Candidate leader = e.candidates.get(0);
     e.token = index;
-    events.add(new PrimitiveEvent.LeaderChanged(index, e.name, leader.session, index, leader.value));
+    changed(new LeaderChanged(index, e.name, leader.session, index, leader.value));
+  }
+
+  private void changed(LeaderChanged change) {
+    events.add(change);
+    history.addLast(change);
+    if (history.size() > MAX_HISTORY) {
+      historyFloor = history.removeFirst().index();
+    }
   }
 
   /** Why {@code value} is not a valid election value, or null if it is. */
@@ -733,7 +758,7 @@ public final class Primitives implements StateMachine {
     }
     leader.value = p.value();
     e.revision = index;
-    events.add(new PrimitiveEvent.LeaderChanged(index, e.name, s.id, e.token, leader.value));
+    changed(new LeaderChanged(index, e.name, s.id, e.token, leader.value));
     return new Proclaimed(index);
   }
 
@@ -927,6 +952,45 @@ public final class Primitives implements StateMachine {
     return Optional.of(new SemaphoreView(sem.name, sem.limit, sem.limit - sem.used, holders, sem.waiters));
   }
 
+  /**
+   * The changes of {@code election} after revision {@code after}, oldest first. When the machine
+   * no longer remembers every change after {@code after} (it keeps the latest {@link
+   * #MAX_HISTORY} of all elections), the answer is instead the election as it is now, as one
+   * change whose index is its revision (or, when nobody campaigns, the last index applied, which
+   * no earlier change exceeds), with {@code complete} false.
+   */
+  public Changes changes(String election, long after) {
+    if (after >= historyFloor) {
+      List<LeaderChanged> out = new ArrayList<>();
+      for (LeaderChanged c : history) {
+        if (c.index() > after && c.election().equals(election)) {
+          out.add(c);
+        }
+      }
+      return new Changes(out, true);
+    }
+    Election e = elections.get(election);
+    LeaderChanged now = e == null ? new LeaderChanged(lastIndex, election, 0, 0, "")
+        : new LeaderChanged(e.revision, election, e.candidates.get(0).session, e.token, e.candidates.get(0).value);
+    return new Changes(List.of(now), false);
+  }
+
+  /** An answer of {@link #changes}. */
+  public record Changes(List<LeaderChanged> changes, boolean complete) {
+    public Changes {
+      changes = List.copyOf(changes);
+    }
+  }
+
+  /**
+   * Whether the clock matters now: some session is live or some lock is in a lock delay. The
+   * leader may skip its ticks while it does not (a later tick counts the time skipped, which no
+   * session is charged for: see the class Javadoc).
+   */
+  public boolean needsTime() {
+    return !sessions.isEmpty() || !delayed.isEmpty();
+  }
+
   /** How many sessions are live. */
   public int sessionCount() {
     return sessions.size();
@@ -975,6 +1039,10 @@ public final class Primitives implements StateMachine {
       for (Permits w : sem.waiters) {
         out.i64(w.session()).i32(w.permits());
       }
+    }
+    out.i64(historyFloor).i32(history.size());
+    for (LeaderChanged c : history) {
+      out.i64(c.index()).string(c.election()).i64(c.leaderSession()).i64(c.token()).string(c.value());
     }
     return out.toByteArray();
   }
@@ -1139,8 +1207,34 @@ public final class Primitives implements StateMachine {
           "semaphore " + name + ": the first waiter fits but was not admitted");
       sems.put(name, sem);
     }
+    long floor = in.i64("history floor");
+    check(floor >= 0 && floor <= last, "history floor " + floor + " outside 0.." + last);
+    int changeCount = in.count(MIN_CHANGE_BYTES, "history length");
+    check(changeCount <= MAX_HISTORY, "history of " + changeCount + " changes, more than " + MAX_HISTORY);
+    ArrayDeque<LeaderChanged> hist = new ArrayDeque<>();
+    long previousChange = floor;
+    for (int i = 0; i < changeCount; i++) {
+      long index = in.i64("change index");
+      String name = in.string("change election");
+      long leader = in.i64("change leader");
+      long token = in.i64("change token");
+      String value = in.string("change value");
+      check(index >= Math.max(1, previousChange) && index <= last, "history: change " + index + " not within "
+          + Math.max(1, previousChange) + ".." + last + " (changes in index order; several elections may change at one)");
+      String invalid = Registers.checkName(name);
+      String bad = checkElectionValue(value);
+      check(invalid == null && bad == null, "history: change " + index + ": " + (invalid != null ? invalid : bad));
+      check(leader == 0 ? token == 0 && value.isEmpty() : leader > 0 && token > leader && token <= index,
+          "history: change " + index + ": leader " + leader + " with token " + token);
+      hist.addLast(new LeaderChanged(index, name, leader, token, value));
+      previousChange = index;
+    }
+    check(floor == 0 || changeCount == MAX_HISTORY, "history: changes dropped while fewer than " + MAX_HISTORY
+        + " are kept");
     in.expectEnd("primitives snapshot");
     lastIndex = last;
+    history = hist;
+    historyFloor = floor;
     now = clock;
     sessions = ss;
     due = dues;

@@ -172,7 +172,7 @@ class PrimitivesTest {
   void theClockStopsShortOfOverflowAndDeadlinesNearItStillWork() {
     long near = Primitives.MAX_NOW - 10;
     byte[] snapshot = new ByteWriter(64).i32(Primitives.SNAPSHOT_MAGIC).u8(Primitives.SNAPSHOT_FORMAT).i64(0)
-        .i64(near).i32(0).i32(0).i32(0).i32(0).toByteArray();
+        .i64(near).i32(0).i32(0).i32(0).i32(0).i64(0).i32(0).toByteArray();
     m.restore(snapshot);
     assertThat(m.now()).isEqualTo(near);
     assertThat(run(new Tick(11))).isInstanceOf(Invalid.class);
@@ -581,5 +581,54 @@ class PrimitivesTest {
     s[4] = 2;
     assertThatThrownBy(() -> m.restore(s)).isInstanceOf(IllegalArgumentException.class);
     assertThat(m.lock("x")).isEqualTo(Optional.empty());
+  }
+
+  // ---- election history ----
+
+  @Test
+  void electionChangesAreKeptSoAnObserverMissesNothingAndSurviveASnapshot() {
+    long a = session(10_000);
+    long b = session(10_000);
+    run(new Tick(0));
+    long elected = ((PrimitiveResult.Elected) run(new Campaign("e", a, "a:1"))).token();
+    run(new Campaign("other", b, "x"));
+    run(new Campaign("e", b, "b:1"));
+    run(new PrimitiveCommand.Resign("e", a, elected));
+    long resignedAt = index;
+    run(new CloseSession(b));
+    Primitives.Changes all = m.changes("e", 0);
+    assertThat(all.complete()).isTrue();
+    assertThat(all.changes()).extracting(PrimitiveEvent.LeaderChanged::leaderSession).containsExactly(a, b, 0L);
+    assertThat(all.changes().get(1).index()).isEqualTo(resignedAt);
+    assertThat(m.changes("e", resignedAt).changes()).extracting(PrimitiveEvent.LeaderChanged::leaderSession)
+        .containsExactly(0L);
+    assertThat(m.changes("e", index).changes()).isEmpty();
+
+    Primitives copy = new Primitives();
+    copy.restore(m.snapshot());
+    assertThat(copy.changes("e", 0)).isEqualTo(all);
+    assertThat(copy.snapshot()).isEqualTo(m.snapshot());
+  }
+
+  @Test
+  void anObserverTooFarBehindGetsTheElectionAsItIsNow() {
+    long a = session(10_000);
+    run(new Tick(0));
+    long first = ((PrimitiveResult.Elected) run(new Campaign("e", a, "v0"))).token();
+    for (int i = 1; i <= Primitives.MAX_HISTORY; i++) {
+      run(new PrimitiveCommand.Proclaim("e", a, first, "v" + i));
+    }
+    Primitives.Changes behind = m.changes("e", first - 1);
+    assertThat(behind.complete()).isFalse();
+    assertThat(behind.changes()).hasSize(1);
+    assertThat(behind.changes().get(0).value()).isEqualTo("v" + Primitives.MAX_HISTORY);
+    assertThat(behind.changes().get(0).index()).isEqualTo(index);
+    assertThat(m.changes("e", first).complete()).isTrue();
+    assertThat(m.changes("e", first).changes()).hasSize(Primitives.MAX_HISTORY);
+    assertThat(m.changes("gone", 0).changes().get(0).leaderSession()).isZero();
+
+    Primitives copy = new Primitives();
+    copy.restore(m.snapshot());
+    assertThat(copy.snapshot()).isEqualTo(m.snapshot());
   }
 }
