@@ -101,6 +101,8 @@ public final class Coordination extends VerticleBase {
   private long settlingSince;
   private boolean checkingGroup;
   private int nextTarget;
+  private Function<byte[], Future<byte[]>> calls = body -> Future.failedFuture(
+      new IllegalStateException("this node serves no calls"));
 
   /**
    * @param machine the replicated state machine; every command is applied to it
@@ -187,6 +189,60 @@ public final class Coordination extends VerticleBase {
     return route(Forwarding.COMMAND, command);
   }
 
+  /**
+   * Runs {@code body} at the leader, by the {@link #serveCalls} procedure there, which may propose
+   * and wait up to {@code wait}: a long poll. Like a command it is sent to a leader at most once,
+   * and fails with OUTCOME_UNKNOWN when its answer is lost.
+   */
+  public Future<byte[]> call(byte[] body, Duration wait) {
+    return route(Forwarding.CALL, body, settings.requestTimeout().plus(wait));
+  }
+
+  /**
+   * Sets the procedure that serves {@link #call}s at this node while it leads; it runs on this
+   * verticle's context and should start with {@link #proposeHere} or {@link #readHere}, whose
+   * {@link NotLeaderException} sends the caller on to the leader.
+   */
+  public void serveCalls(Function<byte[], Future<byte[]>> procedure) {
+    this.calls = procedure;
+  }
+
+  /**
+   * Proposes {@code command} to this node's Raft, which must lead (see {@link RaftShell#propose});
+   * call it on this verticle's context.
+   */
+  public Future<byte[]> proposeHere(byte[] command) {
+    RaftShell s = shell;
+    return s == null ? Future.failedFuture(new NotLeaderException(Optional.ofNullable(leaderHint),
+        Submission.Reason.NOT_LEADER)) : s.propose(command);
+  }
+
+  /** A linearizable read at this node, which must lead (see {@link RaftShell#read}). */
+  public <T> Future<T> readHere(java.util.function.Supplier<T> query) {
+    RaftShell s = shell;
+    return s == null ? Future.failedFuture(new NotLeaderException(Optional.ofNullable(leaderHint),
+        Submission.Reason.NOT_LEADER)) : s.read(query);
+  }
+
+  /**
+   * Runs {@code task} every {@code period} on this verticle's context while this node leads, with
+   * the term it leads in.
+   */
+  public void whileLeading(Duration period, java.util.function.LongConsumer task) {
+    periodically(period, () -> {
+      RaftShell s = shell;
+      long term = s == null ? 0 : s.leadingTerm();
+      if (term > 0) {
+        task.accept(term);
+      }
+    });
+  }
+
+  /** Runs {@code task} every {@code period} on this verticle's context (which applies the log). */
+  public void periodically(Duration period, Runnable task) {
+    context.runOnContext(v -> vertx.setPeriodic(period.toMillis(), id -> task.run()));
+  }
+
   /** Answers {@code query} linearizably: at the leader, after a ReadIndex barrier. */
   public Future<byte[]> query(byte[] query) {
     return route(Forwarding.QUERY, query);
@@ -220,8 +276,12 @@ public final class Coordination extends VerticleBase {
   }
 
   private Future<byte[]> route(byte kind, byte[] body) {
+    return route(kind, body, settings.requestTimeout());
+  }
+
+  private Future<byte[]> route(byte kind, byte[] body, Duration timeout) {
     Promise<byte[]> result = Promise.promise();
-    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos();
     context.runOnContext(v -> attempt(kind, body, deadline, result));
     return result.future();
   }
@@ -252,7 +312,8 @@ public final class Coordination extends VerticleBase {
       // A query may be asked again elsewhere: it waits at most an election timeout for a target that
       // may have frozen, then follows the new leader. A command waits for its answer as long as it
       // may, since it may apply.
-      long wait = kind == Forwarding.COMMAND ? remaining
+      boolean once = kind != Forwarding.QUERY;
+      long wait = once ? remaining
           : Math.min(remaining, settings.raft().electionTimeoutMax().toNanos());
       reply = transport.request(address.get(), Channel.RAFT, Forwarding.request(kind, body), Duration.ofNanos(wait))
           .map(Forwarding::decodeReply);
@@ -263,7 +324,7 @@ public final class Coordination extends VerticleBase {
         boolean neverSent = e instanceof TransportException te && (te.reason() == TransportException.Reason.OVERLOADED
             || te.reason() == TransportException.Reason.UNREACHABLE);
         forget(target);
-        if (kind == Forwarding.COMMAND && !neverSent) {
+        if (kind != Forwarding.QUERY && !neverSent) {
           result.fail(new CoordinationException(Kind.OUTCOME_UNKNOWN, "the leader " + target
               + " took the request but its answer was lost (" + e.getMessage() + "): it may or may not have"
               + " been applied", RETRY_AFTER));
@@ -391,7 +452,11 @@ public final class Coordination extends VerticleBase {
     if (s == null) {
       return Future.succeededFuture(Reply.redirect(Optional.ofNullable(leaderHint)));
     }
-    Future<byte[]> done = kind == Forwarding.COMMAND ? s.propose(body) : s.read(() -> queries.apply(body));
+    Future<byte[]> done = switch (kind) {
+      case Forwarding.COMMAND -> s.propose(body);
+      case Forwarding.CALL -> calls.apply(body);
+      default -> s.read(() -> queries.apply(body));
+    };
     return done.map(Reply::ok).recover(e -> {
       if (e instanceof NotLeaderException nle) {
         return Future.succeededFuture(nle.reason() == Submission.Reason.LEADER_NOT_READY
@@ -405,7 +470,7 @@ public final class Coordination extends VerticleBase {
       }
       // The shell stopped (closed, or its log failed) with the command perhaps appended: it may
       // still commit under another leader. A read has no effect: it may simply be asked again.
-      return Future.succeededFuture(kind == Forwarding.COMMAND
+      return Future.succeededFuture(kind != Forwarding.QUERY
           ? Reply.unknown(String.valueOf(e.getMessage())) : Reply.retry());
     });
   }

@@ -10,10 +10,11 @@ import java.util.Optional;
 /**
  * The requests one node sends another on the cluster transport ({@code Channel.RAFT} requests) so
  * that any node can take any coordination request: a command to commit, a query to read
- * linearizably, or the state of the group (used to bootstrap and to find the leader).
+ * linearizably, the state of the group (used to bootstrap and to find the leader), or a call: a
+ * procedure that runs at the leader and may propose and wait (a long poll).
  *
  * <pre>
- * request = u8 format (1), u8 kind (1 command, 2 query, 3 status), bytes
+ * request = u8 format (1), u8 kind (1 command, 2 query, 3 status, 4 call), bytes
  * reply   = u8 status, then
  *   OK:       the state machine's result bytes
  *   REDIRECT: u8 has-leader, [u16 length, leader id UTF-8]   (not the leader; nothing was done)
@@ -29,6 +30,7 @@ final class Forwarding {
   static final byte COMMAND = 1;
   static final byte QUERY = 2;
   static final byte STATUS = 3;
+  static final byte CALL = 4;
 
   static final byte OK = 0;
   static final byte REDIRECT = 1;
@@ -84,7 +86,7 @@ final class Forwarding {
       throw new IllegalArgumentException("not a coordination request of format " + FORMAT);
     }
     byte kind = b.getByte(1);
-    if (kind < COMMAND || kind > STATUS) {
+    if (kind < COMMAND || kind > CALL) {
       throw new IllegalArgumentException("unknown coordination request kind " + kind);
     }
     return new Request(kind, b.getBytes(2, b.length()));

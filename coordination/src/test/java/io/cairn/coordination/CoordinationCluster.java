@@ -1,6 +1,6 @@
 package io.cairn.coordination;
 
-import io.cairn.coordination.machine.Registers;
+import io.cairn.coordination.machine.CoordinationState;
 import io.cairn.coordination.raft.RaftSettings;
 import io.cairn.coordination.shell.RaftListener;
 import io.cairn.membership.Address;
@@ -49,7 +49,8 @@ final class CoordinationCluster implements AutoCloseable {
   private final FakeMembership[] views;
 
   /** One running node. */
-  record Node(NodeId id, Vertx vertx, VertxTransport transport, Coordination coordination, RegisterService registers) {}
+  record Node(NodeId id, Vertx vertx, VertxTransport transport, Coordination coordination, RegisterService registers,
+      ReplicatedPrimitives primitives) {}
 
   /** {@code size} nodes that are all voters, named in {@code cp.initial-voters}. */
   CoordinationCluster(int size, Path root, Faults faults, RaftSettings raft, Duration requestTimeout,
@@ -150,18 +151,19 @@ final class CoordinationCluster implements AutoCloseable {
       long incarnation = view.member(ids.get(i)).map(m -> m.incarnation() + 1).orElse(1L);
       view.set(new Member(ids.get(i), MemberStatus.ALIVE, incarnation, MemberMetadata.of(address)));
     }
-    nodes[i] = new Node(ids.get(i), vertx, transport, null, null);
+    nodes[i] = new Node(ids.get(i), vertx, transport, null, null, null);
   }
 
   private void startCoordination(int i) {
     Node n = nodes[i];
     CoordinationSettings settings = new CoordinationSettings(root.resolve(ids.get(i).value()), voters,
         initialVoters, settle, requestTimeout, snapshotEntries, replaceAfter, maxPending, raft);
-    Registers machine = new Registers();
-    Coordination c = new Coordination(settings, views[i], n.transport(), machine,
-        q -> ReplicatedRegisters.answer(machine, q), RaftListener.NONE);
+    CoordinationState machine = new CoordinationState();
+    Coordination c = new Coordination(settings, views[i], n.transport(), machine, machine::answer, RaftListener.NONE);
+    ReplicatedPrimitives primitives = new ReplicatedPrimitives(n.vertx(), c, machine);
     await(n.vertx().deployVerticle(c));
-    nodes[i] = new Node(n.id(), n.vertx(), n.transport(), c, new ReplicatedRegisters(c));
+    primitives.start();
+    nodes[i] = new Node(n.id(), n.vertx(), n.transport(), c, new ReplicatedRegisters(c), primitives);
   }
 
   @Override

@@ -5,9 +5,11 @@ import io.cairn.cache.CacheService;
 import io.cairn.cache.CacheServices;
 import io.cairn.cache.CacheSettings;
 import io.cairn.coordination.Coordination;
+import io.cairn.coordination.PrimitiveService;
 import io.cairn.coordination.RegisterService;
+import io.cairn.coordination.ReplicatedPrimitives;
 import io.cairn.coordination.ReplicatedRegisters;
-import io.cairn.coordination.machine.Registers;
+import io.cairn.coordination.machine.CoordinationState;
 import io.cairn.membership.Address;
 import io.cairn.membership.MemberMetadata;
 import io.cairn.membership.Membership;
@@ -68,6 +70,7 @@ public final class Node {
   private volatile MembershipShell membershipShell;
   private volatile Coordination coordination;
   private volatile RegisterService registers;
+  private volatile PrimitiveService primitives;
   private volatile CoordinationMetrics coordinationMetrics;
   private volatile String coordinationDeployment;
   private volatile String deploymentId;
@@ -172,10 +175,11 @@ public final class Node {
    * {@link Coordination}); the node does not wait for that to serve.
    */
   private Future<Void> startCoordination() {
-    Registers machine = new Registers();
+    CoordinationState machine = new CoordinationState();
     CoordinationMetrics meters = new CoordinationMetrics(metrics.registry());
     Coordination c = new Coordination(config.coordination(), membership, membershipShell.transport(), machine,
-        query -> ReplicatedRegisters.answer(machine, query), meters);
+        machine::answer, meters);
+    ReplicatedPrimitives replicated = new ReplicatedPrimitives(vertx, c, machine);
     return vertx.deployVerticle(c)
         .recover(e -> Future.failedFuture(new StartupFailure("the coordination group's log did not open", e)))
         .map(id -> {
@@ -183,6 +187,9 @@ public final class Node {
           coordination = c;
           coordinationMetrics = meters;
           registers = new ReplicatedRegisters(c);
+          replicated.start();
+          meters.primitives(replicated);
+          primitives = replicated;
           return null;
         });
   }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A bounds-checked cursor over bytes that arrived through the log or a snapshot: every read checks
@@ -70,6 +71,15 @@ final class ByteReader {
       throw new IllegalArgumentException(what + ": " + n + " does not fit in the " + remaining() + " bytes left");
     }
     return n;
+  }
+
+  /** A u32 length, then that many bytes. */
+  byte[] bytes(String what) {
+    int len = i32(what);
+    need(len, what);
+    byte[] out = Arrays.copyOfRange(bytes, pos, pos + len);
+    pos += len;
+    return out;
   }
 
   /** A u32 length, then that many bytes of strict UTF-8. */

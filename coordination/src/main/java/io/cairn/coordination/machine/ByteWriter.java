@@ -52,6 +52,15 @@ final class ByteWriter {
     return this;
   }
 
+  /** A u32 length, then the bytes. */
+  ByteWriter bytes(byte[] b) {
+    i32(b.length);
+    ensure(b.length);
+    System.arraycopy(b, 0, buf, len, b.length);
+    len += b.length;
+    return this;
+  }
+
   byte[] toByteArray() {
     return Arrays.copyOf(buf, len);
   }

@@ -991,6 +991,31 @@ public final class Primitives implements StateMachine {
     return !sessions.isEmpty() || !delayed.isEmpty();
   }
 
+  /** How much the machine holds, for metrics. */
+  public record Stats(int sessions, int locksHeld, int lockWaiters, int electionsLed, int candidatesWaiting,
+      long permitsHeld, int permitWaiters) {}
+
+  /** Counts what the machine holds now: linear in its size, for a sampler, not for every apply. */
+  public Stats stats() {
+    int held = 0;
+    int lockWaiters = 0;
+    for (Lock l : locks.values()) {
+      held += l.holder != 0 ? 1 : 0;
+      lockWaiters += l.waiters.size();
+    }
+    int candidates = 0;
+    for (Election e : elections.values()) {
+      candidates += e.candidates.size() - 1;
+    }
+    long permits = 0;
+    int permitWaiters = 0;
+    for (Semaphore sem : semaphores.values()) {
+      permits += sem.used;
+      permitWaiters += sem.waiters.size();
+    }
+    return new Stats(sessions.size(), held, lockWaiters, elections.size(), candidates, permits, permitWaiters);
+  }
+
   /** How many sessions are live. */
   public int sessionCount() {
     return sessions.size();

@@ -242,6 +242,14 @@ public final class RaftShell {
     });
   }
 
+  /**
+   * The term this node leads in, or 0 when it does not lead (or the shell stopped). Call it on the
+   * shell's context.
+   */
+  public long leadingTerm() {
+    return !stopped() && core.role() == Role.LEADER ? core.term() : 0;
+  }
+
   /** Runs {@code action} on the shell's context, for reading the core's and the machine's state. */
   public <T> Future<T> inspect(Function<RaftCore, T> action) {
     return call(() -> Future.succeededFuture(action.apply(core)));

@@ -1,10 +1,12 @@
 package io.cairn.node.metrics;
 
+import io.cairn.coordination.ReplicatedPrimitives;
 import io.cairn.coordination.raft.RaftEvent;
 import io.cairn.coordination.raft.Role;
 import io.cairn.coordination.shell.RaftListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,6 +60,35 @@ public final class CoordinationMetrics implements RaftListener, AutoCloseable {
         .description("Snapshots of the coordination state").register(registry));
     snapshotsInstalled = keep(Counter.builder("cairn.raft.snapshots").tag("kind", "installed")
         .description("Snapshots of the coordination state").register(registry));
+  }
+
+  /**
+   * Meters of the coordination primitives, from this node's copy of the state (a non-voter's are
+   * zero): what it holds, sampled every second, and what it has applied since it started.
+   */
+  public void primitives(ReplicatedPrimitives p) {
+    primitiveGauge("cairn.sessions.live", "Live sessions", p, s -> s.stats().sessions());
+    primitiveGauge("cairn.locks.held", "Locks held", p, s -> s.stats().locksHeld());
+    primitiveGauge("cairn.locks.waiters", "Sessions waiting for a lock", p, s -> s.stats().lockWaiters());
+    primitiveGauge("cairn.elections.led", "Elections with a leader", p, s -> s.stats().electionsLed());
+    primitiveGauge("cairn.elections.candidates.waiting", "Candidates waiting behind a leader", p,
+        s -> s.stats().candidatesWaiting());
+    primitiveGauge("cairn.semaphores.permits.held", "Semaphore permits held", p, s -> s.stats().permitsHeld());
+    primitiveGauge("cairn.semaphores.waiters", "Sessions waiting for semaphore permits", p,
+        s -> s.stats().permitWaiters());
+    keep(FunctionCounter.builder("cairn.sessions.created", p, s -> s.applied().sessionsCreated())
+        .description("Sessions created, as applied by this node").register(registry));
+    keep(FunctionCounter.builder("cairn.sessions.expired", p, s -> s.applied().sessionsExpired())
+        .description("Sessions that expired (their TTL ran out), as applied by this node").register(registry));
+    keep(FunctionCounter.builder("cairn.locks.grants", p, s -> s.applied().lockGrants())
+        .description("Locks granted (reentrant acquires not counted), as applied by this node").register(registry));
+    keep(FunctionCounter.builder("cairn.elections.changes", p, s -> s.applied().electionChanges())
+        .description("Changes of an election's leader or value, as applied by this node").register(registry));
+  }
+
+  private void primitiveGauge(String name, String description, ReplicatedPrimitives p,
+      java.util.function.ToDoubleFunction<ReplicatedPrimitives> f) {
+    keep(Gauge.builder(name, p, f).description(description).register(registry));
   }
 
   private void gauge(String name, String description, java.util.function.ToDoubleFunction<CoordinationMetrics> f) {

@@ -1,0 +1,549 @@
+package io.cairn.coordination;
+
+import static io.cairn.coordination.machine.CoordinationState.PRIMITIVES;
+import static io.cairn.coordination.machine.CoordinationState.to;
+
+import io.cairn.coordination.CoordinationException.Kind;
+import io.cairn.coordination.machine.CoordinationState;
+import io.cairn.coordination.machine.PrimitiveCommand;
+import io.cairn.coordination.machine.PrimitiveCommand.Acquire;
+import io.cairn.coordination.machine.PrimitiveCommand.AcquirePermits;
+import io.cairn.coordination.machine.PrimitiveCommand.Campaign;
+import io.cairn.coordination.machine.PrimitiveCommand.CancelPermits;
+import io.cairn.coordination.machine.PrimitiveCommand.CancelWait;
+import io.cairn.coordination.machine.PrimitiveCommand.KeepAlive;
+import io.cairn.coordination.machine.PrimitiveCommand.Resign;
+import io.cairn.coordination.machine.PrimitiveCommand.Tick;
+import io.cairn.coordination.machine.PrimitiveEvent;
+import io.cairn.coordination.machine.PrimitiveQueries;
+import io.cairn.coordination.machine.PrimitiveResult;
+import io.cairn.coordination.machine.PrimitiveResult.Cancelled;
+import io.cairn.coordination.machine.PrimitiveResult.Elected;
+import io.cairn.coordination.machine.PrimitiveResult.Granted;
+import io.cairn.coordination.machine.PrimitiveResult.KeptAlive;
+import io.cairn.coordination.machine.PrimitiveResult.NoSession;
+import io.cairn.coordination.machine.PrimitiveResult.NotWaiting;
+import io.cairn.coordination.machine.PrimitiveResult.PermitsGranted;
+import io.cairn.coordination.machine.PrimitiveResult.Queued;
+import io.cairn.coordination.machine.Primitives;
+import io.cairn.coordination.machine.Primitives.Changes;
+import io.cairn.coordination.machine.Primitives.ElectionView;
+import io.cairn.coordination.machine.Primitives.LockView;
+import io.cairn.coordination.machine.Primitives.SemaphoreView;
+import io.cairn.coordination.machine.Primitives.SessionView;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link PrimitiveService} of the coordination group, from any node, and the leader's duties
+ * for it.
+ *
+ * <p><b>The clock.</b> While this node leads, every {@link #TICK_INTERVAL} it proposes a {@link
+ * Tick} carrying the time elapsed on its monotonic clock since its previous tick proposal in the
+ * same term, and 0 for its first tick of a term, as {@link Primitives} requires. It skips ticks
+ * while no session lives and no lock delay runs ({@link Primitives#needsTime}); the next tick then
+ * counts the time skipped, which charges no session (see {@link Primitives}). The remainder below
+ * a millisecond is carried to the next tick, so the logical clock does not drift behind.
+ *
+ * <p><b>Keepalives are batched.</b> While one keepalive command of this node is on its way to the
+ * log, the keepalives that arrive meanwhile wait and then go together as one {@link KeepAlive}
+ * entry, so a thousand clients renewing on one node cost a few log entries (and the leader's group
+ * commit shares one fsync among all nodes' entries). This is safe because a renewal is counted
+ * from the first tick after it is applied, never from when the client sent it (see {@link
+ * Primitives}): holding a renewal back only makes its TTL start later, never earlier than the
+ * client's own send time, which is all the client relies on.
+ *
+ * <p><b>Long polls run at the leader.</b> An acquire, campaign or permit request with a wait is a
+ * {@link Coordination#call}: the leader proposes it and, when the machine queues it, waits on the
+ * machine's events (on the context that applies, so no grant is missed) until it is granted, its
+ * session ends, or the wait runs out; then it proposes the matching cancel (CancelWait, Resign with
+ * token 0, CancelPermits) and answers with that: Cancelled when the request still waited, the grant
+ * when it was granted meanwhile. If the leader's answer is lost (it crashed or was cut off), the
+ * origin proposes the same cancel through the new leader, which tells it the truth, so a long poll
+ * never ends in a queue nobody waits for. Observers of an election long-poll its changes the same
+ * way.
+ */
+public final class ReplicatedPrimitives implements PrimitiveService {
+  private static final Logger log = LoggerFactory.getLogger(ReplicatedPrimitives.class);
+  /** How often the leader moves the logical clock. */
+  public static final Duration TICK_INTERVAL = Duration.ofMillis(100);
+  private static final Duration STATS_INTERVAL = Duration.ofSeconds(1);
+  private static final byte AWAIT_GRANT = 1;
+  private static final byte OBSERVE = 2;
+
+  private final Coordination coordination;
+  private final CoordinationState state;
+  private final Vertx vertx;
+
+  // On the coordination verticle's context only:
+  private final Map<String, List<Waiter>> waiters = new HashMap<>();
+  private long tickTerm;
+  private long lastTickNanos;
+  private volatile Primitives.Stats stats = new Primitives().stats();
+
+  // Keepalive batching, from any thread:
+  private final Object batchLock = new Object();
+  private List<Long> batchIds = new ArrayList<>();
+  private List<Promise<PrimitiveResult>> batchPromises = new ArrayList<>();
+  private boolean batchInFlight;
+
+  /**
+   * Serves the primitives of {@code state}, the machine {@code coordination} runs; call it before
+   * the coordination verticle is deployed.
+   */
+  public ReplicatedPrimitives(Vertx vertx, Coordination coordination, CoordinationState state) {
+    this.vertx = vertx;
+    this.coordination = coordination;
+    this.state = state;
+    state.onEvents(this::onEvents);
+    state.onRestore(this::recheckAll);
+    coordination.serveCalls(this::serve);
+  }
+
+  /**
+   * Starts the leader's tick and a sampler of {@link #stats}; call it once the coordination verticle
+   * is deployed.
+   */
+  public void start() {
+    coordination.whileLeading(TICK_INTERVAL, this::tick);
+    coordination.periodically(STATS_INTERVAL, () -> stats = state.primitives().stats());
+  }
+
+  /**
+   * What this node's copy of the state holds, sampled every second (all zero on a node that holds
+   * no copy: a non-voter).
+   */
+  public Primitives.Stats stats() {
+    return stats;
+  }
+
+  /** What this node's copy has applied since it started. */
+  public CoordinationState.Applied applied() {
+    return state.applied();
+  }
+
+  // ------------------------------------------------------------------------------ the clock
+
+  private void tick(long term) {
+    long now = System.nanoTime();
+    long elapsed;
+    if (term != tickTerm) {
+      tickTerm = term;
+      lastTickNanos = now;
+      elapsed = 0;
+    } else {
+      if (!state.primitives().needsTime()) {
+        return;
+      }
+      elapsed = Math.min((now - lastTickNanos) / 1_000_000, Primitives.MAX_TICK_MILLIS);
+      lastTickNanos = elapsed == Primitives.MAX_TICK_MILLIS ? now : lastTickNanos + elapsed * 1_000_000;
+    }
+    coordination.proposeHere(to(PRIMITIVES, new Tick(elapsed).encode()))
+        .onFailure(e -> log.debug("a tick was not committed: {}", e.toString()));
+  }
+
+  // ------------------------------------------------------------------------------ sessions
+
+  @Override
+  public Future<PrimitiveResult> createSession(long ttlMillis) {
+    return command(new PrimitiveCommand.CreateSession(ttlMillis));
+  }
+
+  @Override
+  public Future<PrimitiveResult> keepAlive(long sessionId) {
+    Promise<PrimitiveResult> p = Promise.promise();
+    boolean send;
+    synchronized (batchLock) {
+      batchIds.add(sessionId);
+      batchPromises.add(p);
+      send = !batchInFlight;
+      batchInFlight = true;
+    }
+    if (send) {
+      sendKeepAlives();
+    }
+    return p.future();
+  }
+
+  private void sendKeepAlives() {
+    List<Long> ids;
+    List<Promise<PrimitiveResult>> promises;
+    synchronized (batchLock) {
+      if (batchIds.isEmpty()) {
+        batchInFlight = false;
+        return;
+      }
+      int n = Math.min(batchIds.size(), Primitives.MAX_KEEPALIVE_BATCH);
+      ids = List.copyOf(batchIds.subList(0, n));
+      promises = List.copyOf(batchPromises.subList(0, n));
+      batchIds = new ArrayList<>(batchIds.subList(n, batchIds.size()));
+      batchPromises = new ArrayList<>(batchPromises.subList(n, batchPromises.size()));
+    }
+    command(new KeepAlive(ids)).onComplete(ar -> {
+      for (int i = 0; i < promises.size(); i++) {
+        if (ar.failed()) {
+          promises.get(i).fail(ar.cause());
+        } else if (ar.result() instanceof KeptAlive k) {
+          promises.get(i).complete(new KeptAlive(List.of(k.renewals().get(i))));
+        } else {
+          promises.get(i).complete(ar.result()); // Invalid: a batch never exceeds the limit, but say so if it did
+        }
+      }
+      sendKeepAlives();
+    });
+  }
+
+  @Override
+  public Future<PrimitiveResult> closeSession(long sessionId) {
+    return command(new PrimitiveCommand.CloseSession(sessionId));
+  }
+
+  @Override
+  public Future<Optional<SessionView>> session(long sessionId) {
+    return query(PrimitiveQueries.session(sessionId)).map(PrimitiveQueries::sessionAnswer);
+  }
+
+  // ------------------------------------------------------------------------------ locks
+
+  @Override
+  public Future<PrimitiveResult> acquire(String lock, long sessionId, Duration wait, long lockDelayMillis) {
+    return waitable(new Acquire(lock, sessionId, !wait.isZero(), lockDelayMillis), wait);
+  }
+
+  @Override
+  public Future<PrimitiveResult> release(String lock, long sessionId, long token) {
+    return command(new PrimitiveCommand.Release(lock, sessionId, token));
+  }
+
+  @Override
+  public Future<Optional<LockView>> lock(String name) {
+    return query(PrimitiveQueries.lock(name)).map(PrimitiveQueries::lockAnswer);
+  }
+
+  // ------------------------------------------------------------------------------ elections
+
+  @Override
+  public Future<PrimitiveResult> campaign(String election, long sessionId, String value, Duration wait) {
+    return waitable(new Campaign(election, sessionId, value), wait);
+  }
+
+  @Override
+  public Future<PrimitiveResult> proclaim(String election, long sessionId, long token, String value) {
+    return command(new PrimitiveCommand.Proclaim(election, sessionId, token, value));
+  }
+
+  @Override
+  public Future<PrimitiveResult> resign(String election, long sessionId, long token) {
+    return command(new Resign(election, sessionId, token));
+  }
+
+  @Override
+  public Future<Optional<ElectionView>> election(String name) {
+    return query(PrimitiveQueries.election(name)).map(PrimitiveQueries::electionAnswer);
+  }
+
+  @Override
+  public Future<ElectionChanges> observe(String election, long after, Duration wait) {
+    byte[] body = ByteBuffer.allocate(1 + 8).put(OBSERVE).putLong(wait.toMillis()).array();
+    return coordination.call(concat(body, PrimitiveQueries.changes(election, after)), wait)
+        .map(answer -> {
+          Changes c = PrimitiveQueries.changesAnswer(answer);
+          return new ElectionChanges(c.changes(), !c.complete());
+        });
+  }
+
+  // ------------------------------------------------------------------------------ semaphores
+
+  @Override
+  public Future<PrimitiveResult> acquirePermits(String semaphore, long sessionId, int permits, int limit,
+      Duration wait) {
+    return waitable(new AcquirePermits(semaphore, sessionId, permits, limit, !wait.isZero()), wait);
+  }
+
+  @Override
+  public Future<PrimitiveResult> releasePermits(String semaphore, long sessionId, int permits) {
+    return command(new PrimitiveCommand.ReleasePermits(semaphore, sessionId, permits));
+  }
+
+  @Override
+  public Future<Optional<SemaphoreView>> semaphore(String name) {
+    return query(PrimitiveQueries.semaphore(name)).map(PrimitiveQueries::semaphoreAnswer);
+  }
+
+  // ------------------------------------------------------------------------------ plumbing
+
+  private Future<PrimitiveResult> command(PrimitiveCommand c) {
+    return coordination.command(to(PRIMITIVES, c.encode())).map(PrimitiveResult::decode);
+  }
+
+  private Future<byte[]> query(byte[] q) {
+    return coordination.query(to(PRIMITIVES, q));
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /**
+   * A request that may queue: with no wait a plain command; with one, a long poll at the leader. If
+   * the long poll's answer is lost, the matching cancel, proposed through whoever leads now, says
+   * how it ended.
+   */
+  private Future<PrimitiveResult> waitable(PrimitiveCommand c, Duration wait) {
+    if (wait.isZero() || wait.isNegative()) {
+      return command(c);
+    }
+    byte[] head = ByteBuffer.allocate(1 + 8).put(AWAIT_GRANT).putLong(wait.toMillis()).array();
+    return coordination.call(concat(head, c.encode()), wait).map(PrimitiveResult::decode).recover(e -> {
+      if (!(e instanceof CoordinationException ce) || ce.kind() != Kind.OUTCOME_UNKNOWN) {
+        return Future.failedFuture(e);
+      }
+      return command(cancelOf(c)).compose(cancelled -> {
+        Optional<PrimitiveResult> settled = settle(c, cancelled, Optional.empty());
+        return settled.isPresent() ? Future.succeededFuture(settled.get()) : Future.failedFuture(e);
+      });
+    });
+  }
+
+  private static PrimitiveCommand cancelOf(PrimitiveCommand c) {
+    if (c instanceof Acquire a) {
+      return new CancelWait(a.lock(), a.sessionId());
+    }
+    if (c instanceof Campaign k) {
+      return new Resign(k.election(), k.sessionId(), 0);
+    }
+    if (c instanceof AcquirePermits a) {
+      return new CancelPermits(a.semaphore(), a.sessionId());
+    }
+    throw new IllegalArgumentException("nothing waits for " + c.kind());
+  }
+
+  /** The session of a request that may wait. */
+  private static long sessionOf(PrimitiveCommand c) {
+    if (c instanceof Acquire a) {
+      return a.sessionId();
+    }
+    if (c instanceof Campaign k) {
+      return k.sessionId();
+    }
+    if (c instanceof AcquirePermits a) {
+      return a.sessionId();
+    }
+    throw new IllegalArgumentException("nothing waits for " + c.kind());
+  }
+
+  /**
+   * What a waiting request {@code c} came to, given the answer to its cancel; {@code held} is the
+   * session's permits when known. Empty when the answer cannot tell (permits: "not waiting" is a
+   * grant only if the request is known to have queued).
+   */
+  private static Optional<PrimitiveResult> settle(PrimitiveCommand c, PrimitiveResult cancelled,
+      Optional<Integer> held) {
+    if (cancelled instanceof Cancelled || cancelled instanceof NoSession) {
+      return Optional.of(cancelled);
+    }
+    if (!(cancelled instanceof NotWaiting nw)) {
+      return Optional.of(cancelled); // Invalid, or something this version does not know: say it
+    }
+    if (c instanceof Acquire) {
+      return Optional.of(nw.heldToken() > 0 ? new Granted(nw.heldToken(), 1) : new Cancelled());
+    }
+    if (c instanceof Campaign) {
+      return Optional.of(nw.heldToken() > 0 ? new Elected(nw.heldToken()) : new Cancelled());
+    }
+    return held.map(PermitsGranted::new);
+  }
+
+  // ------------------------------------------------------------------------------ at the leader
+
+  /** A call at this node: it must lead, or the first proposal or read sends the caller on. */
+  private Future<byte[]> serve(byte[] body) {
+    try {
+      return serveCall(body);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Future<byte[]> serveCall(byte[] body) {
+    ByteBuffer b = ByteBuffer.wrap(body);
+    if (body.length < 9) {
+      return Future.failedFuture(new IllegalArgumentException("a primitives call of " + body.length + " bytes"));
+    }
+    byte kind = b.get();
+    long waitMillis = b.getLong();
+    byte[] rest = Arrays.copyOfRange(body, 9, body.length);
+    long deadline = System.nanoTime() + Duration.ofMillis(Math.max(0, waitMillis)).toNanos();
+    if (kind == OBSERVE) {
+      return coordination.readHere(() -> PrimitiveQueries.answer(state.primitives(), rest)).compose(answer -> {
+        Changes c = PrimitiveQueries.changesAnswer(answer);
+        if (!c.changes().isEmpty() || waitMillis <= 0) {
+          return Future.succeededFuture(answer);
+        }
+        return park(observerKey(rest), deadline, () -> {
+          byte[] now = PrimitiveQueries.answer(state.primitives(), rest);
+          return PrimitiveQueries.changesAnswer(now).changes().isEmpty() ? null : now;
+        }).map(r -> r == null ? answer : r);
+      });
+    }
+    if (kind != AWAIT_GRANT) {
+      return Future.failedFuture(new IllegalArgumentException("unknown primitives call " + kind));
+    }
+    PrimitiveCommand c = PrimitiveCommand.decode(rest);
+    return coordination.proposeHere(to(PRIMITIVES, rest)).compose(resultBytes -> {
+      if (!(PrimitiveResult.decode(resultBytes) instanceof Queued)) {
+        return Future.succeededFuture(resultBytes);
+      }
+      return park(grantKey(c), deadline, () -> {
+        Optional<PrimitiveResult> r = granted(c);
+        return r.map(PrimitiveResult::encode).orElse(null);
+      }).compose(r -> r != null ? Future.succeededFuture(r) : cancelAfterWait(c));
+    });
+  }
+
+  /** The wait ran out: the cancel, through whoever leads now, says how the request ended. */
+  private Future<byte[]> cancelAfterWait(PrimitiveCommand c) {
+    return command(cancelOf(c)).map(cancelled -> {
+      Optional<Integer> held = c instanceof AcquirePermits a
+          ? Optional.of(state.primitives().semaphore(a.semaphore()).flatMap(s -> s.holders().stream()
+              .filter(p -> p.session() == a.sessionId()).findFirst()).map(Primitives.Permits::permits)
+              .orElse(a.permits()))
+          : Optional.empty();
+      return settle(c, cancelled, held).orElse(cancelled).encode();
+    });
+  }
+
+  /** Whether {@code c}, which queued, has been granted in the applied state (or its session ended). */
+  private Optional<PrimitiveResult> granted(PrimitiveCommand c) {
+    Primitives m = state.primitives();
+    long session = sessionOf(c);
+    if (m.session(session).isEmpty()) {
+      return Optional.of(new NoSession(session));
+    }
+    if (c instanceof Acquire a) {
+      return m.lock(a.lock()).filter(l -> l.holderSession() == session && !l.waiters().contains(session))
+          .map(l -> new Granted(l.token(), l.count()));
+    }
+    if (c instanceof Campaign k) {
+      return m.election(k.election()).filter(e -> e.leaderSession() == session).map(e -> new Elected(e.token()));
+    }
+    AcquirePermits a = (AcquirePermits) c;
+    return m.semaphore(a.semaphore())
+        .filter(s -> s.waiters().stream().noneMatch(p -> p.session() == session))
+        .flatMap(s -> s.holders().stream().filter(p -> p.session() == session).findFirst())
+        .map(p -> new PermitsGranted(p.permits()));
+  }
+
+  private static String grantKey(PrimitiveCommand c) {
+    if (c instanceof Acquire a) {
+      return "L:" + a.lock();
+    }
+    if (c instanceof Campaign k) {
+      return "E:" + k.election();
+    }
+    return "S:" + ((AcquirePermits) c).semaphore();
+  }
+
+  private static String observerKey(byte[] changesQuery) {
+    return "E:" + PrimitiveQueries.changesElection(changesQuery);
+  }
+
+  /** A request parked until {@code check} gives an answer, or its deadline passes (then null). */
+  private static final class Waiter {
+    final Promise<byte[]> promise = Promise.promise();
+    final String key;
+    final Supplier<byte[]> check;
+    long timer = -1;
+
+    Waiter(String key, Supplier<byte[]> check) {
+      this.key = key;
+      this.check = check;
+    }
+  }
+
+  /**
+   * Completes with {@code check}'s answer as soon as it has one (it is asked now, after every
+   * applied event under {@code key} or a session's expiry, and after a restore), or with null at
+   * {@code deadline}.
+   */
+  private Future<byte[]> park(String key, long deadline, Supplier<byte[]> check) {
+    byte[] now = check.get();
+    if (now != null) {
+      return Future.succeededFuture(now);
+    }
+    Waiter w = new Waiter(key, check);
+    waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(w);
+    long delay = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+    w.timer = vertx.setTimer(delay, id -> finish(w, null));
+    return w.promise.future();
+  }
+
+  private void finish(Waiter w, byte[] answer) {
+    List<Waiter> list = waiters.get(w.key);
+    if (list != null && list.remove(w) && list.isEmpty()) {
+      waiters.remove(w.key);
+    }
+    vertx.cancelTimer(w.timer);
+    w.promise.tryComplete(answer);
+  }
+
+  /** Applied events (on the applying context): wake the waiters they may concern. */
+  private void onEvents(List<PrimitiveEvent> events) {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    boolean sessionEnded = false;
+    List<String> keys = new ArrayList<>();
+    for (PrimitiveEvent e : events) {
+      if (e instanceof PrimitiveEvent.LockGranted g) {
+        keys.add("L:" + g.lock());
+      } else if (e instanceof PrimitiveEvent.LeaderChanged l) {
+        keys.add("E:" + l.election());
+      } else if (e instanceof PrimitiveEvent.PermitsGranted p) {
+        keys.add("S:" + p.semaphore());
+      } else {
+        sessionEnded = true;
+      }
+    }
+    if (sessionEnded) {
+      recheckAll();
+      return;
+    }
+    for (String key : keys) {
+      recheck(key);
+    }
+  }
+
+  private void recheckAll() {
+    for (String key : List.copyOf(waiters.keySet())) {
+      recheck(key);
+    }
+  }
+
+  private void recheck(String key) {
+    List<Waiter> list = waiters.get(key);
+    if (list == null) {
+      return;
+    }
+    for (Waiter w : List.copyOf(list)) {
+      byte[] answer = w.check.get();
+      if (answer != null) {
+        finish(w, answer);
+      }
+    }
+  }
+}
