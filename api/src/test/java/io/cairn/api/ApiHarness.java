@@ -38,6 +38,7 @@ public final class ApiHarness {
   public final Vertx vertx;
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   public final LocalRegisters registers = new LocalRegisters();
+  public final LocalPrimitives primitives;
   public final OpenAPIContract contract;
   private final ResponseValidator validator;
   private final HttpServer server;
@@ -47,9 +48,10 @@ public final class ApiHarness {
   private ApiHarness(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
       java.time.Duration heartbeat) {
     this.vertx = vertx;
+    this.primitives = new LocalPrimitives(vertx);
     this.contract = await(ContractFixture.contract(vertx));
     this.validator = ResponseValidator.create(vertx, contract);
-    var router = await(CairnApi.router(vertx, caches, membership, registers, registers::status, settings, registry,
+    var router = await(CairnApi.router(vertx, caches, membership, registers, primitives, registers::status, settings, registry,
         heartbeat));
     this.server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     this.port = server.actualPort();

@@ -37,7 +37,8 @@ class OperationTableTest {
     table = OperationTable.of(new MetaHandlers(Buffer.buffer(), Buffer.buffer()), new CacheHandlers(caches),
         new EntryHandlers(caches, ApiTestBase.SETTINGS, source.contract()),
         new ClusterHandlers(new FakeMembership("self"), new LocalRegisters()::status, ClusterHandlers.HEARTBEAT),
-        new RegisterHandlers(new LocalRegisters()));
+        new RegisterHandlers(new LocalRegisters()), new CairnApi.Coordination(new LocalPrimitives(vertx),
+            ClusterHandlers.HEARTBEAT));
   }
 
   private RouterBuilder builder() {
@@ -51,7 +52,7 @@ class OperationTableTest {
     assertThat(builder.getRoutes()).allSatisfy(route -> assertThat(route.getHandlers()).hasSize(1));
     assertThat(table.keySet()).hasSize(source.contract().operations().size());
     assertThat(ApiHarness.await(CairnApi.router(vertx, new InMemoryCacheService(1024, 1024), new FakeMembership("self"),
-        new LocalRegisters(), new LocalRegisters()::status, ApiTestBase.SETTINGS, new SimpleMeterRegistry()))).isNotNull();
+        new LocalRegisters(), new LocalPrimitives(vertx), new LocalRegisters()::status, ApiTestBase.SETTINGS, new SimpleMeterRegistry()))).isNotNull();
   }
 
   @Test
@@ -85,6 +86,11 @@ class OperationTableTest {
         Map.entry("listMembers", true), Map.entry("getMember", true), Map.entry("watchMembers", true),
         Map.entry("getRaftStatus", true), Map.entry("getRegister", true), Map.entry("putRegister", true),
         Map.entry("deleteRegister", true), Map.entry("getCounter", true), Map.entry("addToCounter", true),
+        Map.entry("createSession", true), Map.entry("getSession", true), Map.entry("keepAliveSession", true),
+        Map.entry("closeSession", true), Map.entry("acquireLock", true), Map.entry("getLock", true),
+        Map.entry("releaseLock", true), Map.entry("campaign", true), Map.entry("getElection", true),
+        Map.entry("proclaim", true), Map.entry("resign", true), Map.entry("observeElection", true),
+        Map.entry("acquirePermits", true), Map.entry("getSemaphore", true), Map.entry("releasePermits", true),
         Map.entry("getEntry", false), Map.entry("putEntry", false), Map.entry("deleteEntry", false));
   }
 }
