@@ -8,6 +8,7 @@ import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.ElectionHandlers;
 import io.cairn.api.v1.EntryHandlers;
+import io.cairn.api.v1.FencedWrites;
 import io.cairn.api.v1.LockHandlers;
 import io.cairn.api.v1.MetaHandlers;
 import io.cairn.api.v1.RegisterHandlers;
@@ -71,7 +72,7 @@ public final class CairnApi {
     Map<String, OperationTable.Binding> table = OperationTable.of(
         new MetaHandlers(source.yaml(), source.json()),
         new CacheHandlers(caches),
-        new EntryHandlers(caches, settings, source.contract()),
+        new EntryHandlers(caches, coordination.primitives(), FencedWrites.of(vertx), settings, source.contract()),
         cluster,
         registers,
         coordination);
@@ -87,11 +88,11 @@ public final class CairnApi {
   }
 
   /** The handlers of the coordination primitives: sessions, locks, elections and semaphores. */
-  record Coordination(SessionHandlers sessions, LockHandlers locks, ElectionHandlers elections,
-      SemaphoreHandlers semaphores) {
+  record Coordination(PrimitiveService primitives, SessionHandlers sessions, LockHandlers locks,
+      ElectionHandlers elections, SemaphoreHandlers semaphores) {
     Coordination(PrimitiveService primitives, Duration heartbeat) {
-      this(new SessionHandlers(primitives), new LockHandlers(primitives), new ElectionHandlers(primitives, heartbeat),
-          new SemaphoreHandlers(primitives));
+      this(primitives, new SessionHandlers(primitives), new LockHandlers(primitives),
+          new ElectionHandlers(primitives, heartbeat), new SemaphoreHandlers(primitives));
     }
   }
 

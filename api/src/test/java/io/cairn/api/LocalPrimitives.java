@@ -76,9 +76,10 @@ public final class LocalPrimitives implements PrimitiveService {
 
   /** Forgets the changes of {@code election} up to {@code revision}, as a group that compacted its log. */
   public synchronized void forgetHistory(String election, long revision) {
-    forgottenBefore.merge(election, revision, Math::max);
     List<LeaderChanged> changes = history.getOrDefault(election, new ArrayList<>());
     LeaderChanged newest = changes.isEmpty() ? null : changes.get(changes.size() - 1);
+    // the changes after the newest one are all remembered (there are none)
+    forgottenBefore.merge(election, newest == null ? revision : Math.min(revision, newest.index()), Math::max);
     changes.removeIf(c -> c.index() <= revision && c != newest); // the group always knows the election as it is
   }
 

@@ -7,6 +7,7 @@ import io.cairn.membership.testing.FakeMembership;
 import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
+import io.cairn.api.v1.FencedWrites;
 import io.cairn.api.v1.MetaHandlers;
 import io.cairn.api.v1.RegisterHandlers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -35,7 +36,8 @@ class OperationTableTest {
     source = ApiHarness.await(ContractSource.load(vertx));
     InMemoryCacheService caches = new InMemoryCacheService(1024, 1024);
     table = OperationTable.of(new MetaHandlers(Buffer.buffer(), Buffer.buffer()), new CacheHandlers(caches),
-        new EntryHandlers(caches, ApiTestBase.SETTINGS, source.contract()),
+        new EntryHandlers(caches, new LocalPrimitives(vertx), FencedWrites.of(vertx), ApiTestBase.SETTINGS,
+            source.contract()),
         new ClusterHandlers(new FakeMembership("self"), new LocalRegisters()::status, ClusterHandlers.HEARTBEAT),
         new RegisterHandlers(new LocalRegisters()), new CairnApi.Coordination(new LocalPrimitives(vertx),
             ClusterHandlers.HEARTBEAT));

@@ -77,16 +77,28 @@ abstract class PrimitivesTestBase {
     return api.send(method, uri, headers(body, headers), body);
   }
 
-  /** Sends without waiting for the answer (a long poll); the answer is checked against the contract. */
-  Future<Reply> sendLater(HttpMethod method, String uri, JsonObject body) {
-    Buffer buffer = body.toBuffer();
-    return api.client.request(method, uri).compose(req -> {
-      req.headers().addAll(headers(buffer));
-      return req.send(buffer).compose(api::read);
-    }).map(r -> {
+  /** A request sent without waiting for its answer (a long poll). */
+  final class Later {
+    final Future<Reply> reply;
+    private final HttpMethod method;
+    private final String uri;
+
+    Later(HttpMethod method, String uri, JsonObject body) {
+      this.method = method;
+      this.uri = uri;
+      Buffer buffer = body.toBuffer();
+      reply = api.client.request(method, uri).compose(req -> {
+        req.headers().addAll(headers(buffer));
+        return req.send(buffer).compose(api::read);
+      });
+    }
+
+    /** The answer, checked against the contract. */
+    Reply await() {
+      Reply r = ApiHarness.await(reply);
       api.validate(method, uri, r);
       return r;
-    });
+    }
   }
 
   private static MultiMap headers(Buffer body, String... headers) {
@@ -114,6 +126,7 @@ abstract class PrimitivesTestBase {
   /** An open event stream: what has arrived so far. */
   final class Stream {
     final StringBuffer text = new StringBuffer();
+    final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
     final HttpClientResponse response;
     final String uri;
 
@@ -127,6 +140,7 @@ abstract class PrimitivesTestBase {
         return req.send();
       }).map(r -> {
         r.handler(b -> text.append(b.toString(StandardCharsets.UTF_8)));
+        r.endHandler(v -> ended.set(true));
         return r;
       }));
     }
@@ -144,6 +158,7 @@ abstract class PrimitivesTestBase {
         for (String line : block.split("\n")) {
           if (!line.startsWith(":")) {
             int colon = line.indexOf(':');
+            assertThat(colon).as("a line of an event in %s", all).isPositive();
             fields.put(line.substring(0, colon), line.substring(colon + 1).stripLeading());
           }
         }
@@ -162,6 +177,15 @@ abstract class PrimitivesTestBase {
     void validate() {
       api.validate(GET, uri, new Reply(response.statusCode(),
           MultiMap.caseInsensitiveMultiMap().addAll(response.headers()), Buffer.buffer(text.toString())));
+    }
+
+    /** The whole answer of a request that was refused (the stream never started). */
+    Reply asReply() {
+      Awaitility.await().atMost(DEADLINE).untilTrue(ended);
+      Reply r = new Reply(response.statusCode(), MultiMap.caseInsensitiveMultiMap().addAll(response.headers()),
+          Buffer.buffer(text.toString()));
+      api.validate(GET, uri, r);
+      return r;
     }
 
     void close() {

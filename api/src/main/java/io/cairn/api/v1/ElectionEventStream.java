@@ -105,7 +105,9 @@ final class ElectionEventStream {
       open();
       ElectionChanges changes = ar.result();
       for (LeaderChanged change : changes.changes()) {
-        send(change, changes.reset());
+        if (change.index() > cursor) { // never an event twice, and never back in time
+          send(change, changes.reset());
+        }
       }
       poll();
     });
