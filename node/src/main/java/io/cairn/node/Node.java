@@ -5,7 +5,9 @@ import io.cairn.cache.CacheService;
 import io.cairn.cache.CacheServices;
 import io.cairn.cache.CacheSettings;
 import io.cairn.coordination.Coordination;
+import io.cairn.coordination.PrimitiveService;
 import io.cairn.coordination.RegisterService;
+import io.cairn.coordination.ReplicatedPrimitives;
 import io.cairn.coordination.ReplicatedRegisters;
 import io.cairn.coordination.machine.Registers;
 import io.cairn.membership.Address;
@@ -68,6 +70,7 @@ public final class Node {
   private volatile MembershipShell membershipShell;
   private volatile Coordination coordination;
   private volatile RegisterService registers;
+  private volatile PrimitiveService primitives;
   private volatile CoordinationMetrics coordinationMetrics;
   private volatile String coordinationDeployment;
   private volatile String deploymentId;
@@ -183,6 +186,7 @@ public final class Node {
           coordination = c;
           coordinationMetrics = meters;
           registers = new ReplicatedRegisters(c);
+          primitives = new ReplicatedPrimitives(c);
           return null;
         });
   }
@@ -240,7 +244,8 @@ public final class Node {
    */
   private Future<Void> deployHttp(int listenPort, int attemptsLeft) {
     HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(listenPort);
-    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, coordination, registers, config.apiSettings(), metrics, health,
+    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, coordination, registers, primitives,
+        config.apiSettings(), metrics, health,
         active, options, config.shutdown().grace());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(config.http().instances()))
         .map(id -> {
