@@ -123,8 +123,8 @@ class ElectionApiTest extends PrimitivesTestBase {
     assertProblem(send(PUT, "/v1/elections/e/leader", new JsonObject().put("session", a).put("token", 0).put("value", "x")),
         400, "invalid-request");
     assertProblem(campaign("-e", a, "x", 0), 400, "invalid-request");
-    assertProblem(new Stream("/v1/elections/e/events?after=abc").asReply(), 400, "invalid-request");
-    assertProblem(new Stream("/v1/elections/e/events", "Last-Event-ID", "x1").asReply(), 400, "invalid-request");
+    assertProblem(stream("/v1/elections/e/events?after=abc").asReply(), 400, "invalid-request");
+    assertProblem(stream("/v1/elections/e/events", "Last-Event-ID", "x1").asReply(), 400, "invalid-request");
   }
 
   @Test
@@ -133,7 +133,7 @@ class ElectionApiTest extends PrimitivesTestBase {
     api.primitives.failWith(CoordinationException.Kind.UNAVAILABLE);
     assertProblem(api.send(GET, "/v1/elections/e"), 503, "coordination-unavailable");
     assertProblem(campaign("e", a, "x", 0), 503, "coordination-unavailable");
-    Reply stream = new Stream("/v1/elections/e/events").asReply();
+    Reply stream = stream("/v1/elections/e/events").asReply();
     assertProblem(stream, 503, "coordination-unavailable");
     assertThat(stream.header("Retry-After")).isEqualTo("1");
     api.primitives.failWith(CoordinationException.Kind.OUTCOME_UNKNOWN);
@@ -147,7 +147,7 @@ class ElectionApiTest extends PrimitivesTestBase {
   void theLeaderIsStreamedAndAReconnectingClientResumesFromItsLastEventId() {
     long a = session();
     long b = session();
-    Stream stream = new Stream("/v1/elections/jobs/events");
+    EventStream stream = stream("/v1/elections/jobs/events");
     assertThat(stream.response.statusCode()).isEqualTo(200);
     assertThat(stream.response.getHeader("Content-Type")).isEqualTo("text/event-stream");
     Map<String, String> first = stream.awaitEvent(0);
@@ -160,7 +160,7 @@ class ElectionApiTest extends PrimitivesTestBase {
     Map<String, String> elected = stream.awaitEvent(1);
     assertThat(elected).containsEntry("id", Long.toString(token)).containsEntry("event", "leader");
     JsonObject data = new JsonObject(elected.get("data"));
-    assertSchema("ElectionEvent", data);
+    api.assertSchema("ElectionEvent", data);
     assertThat(data).isEqualTo(new JsonObject().put("election", "jobs").put("revision", token).put("reset", false)
         .put("leader", new JsonObject().put("session", a).put("token", token).put("value", "host-a")));
 
@@ -185,18 +185,18 @@ class ElectionApiTest extends PrimitivesTestBase {
     stream.close();
 
     // resume after the first leader event: the changes after it, in order, and nothing before
-    Stream resumed = new Stream("/v1/elections/jobs/events", "Last-Event-ID", Long.toString(token));
+    EventStream resumed = stream("/v1/elections/jobs/events", "Last-Event-ID", Long.toString(token));
     assertThat(resumed.awaitEvent(0)).containsEntry("id", Long.toString(proclaimed));
     assertThat(resumed.awaitEvent(2)).containsEntry("event", "no-leader");
     assertThat(new JsonObject(resumed.awaitEvent(0).get("data")).getBoolean("reset")).isFalse();
     resumed.close();
-    Stream byQuery = new Stream("/v1/elections/jobs/events?after=" + proclaimed);
+    EventStream byQuery = stream("/v1/elections/jobs/events?after=" + proclaimed);
     assertThat(byQuery.awaitEvent(0).get("id")).isEqualTo(next.get("id"));
     byQuery.close();
 
     // the group forgot the changes: the election as it is now, marked reset
     api.primitives.forgetHistory("jobs", Long.MAX_VALUE);
-    Stream reset = new Stream("/v1/elections/jobs/events", "Last-Event-ID", Long.toString(token));
+    EventStream reset = stream("/v1/elections/jobs/events", "Last-Event-ID", Long.toString(token));
     Map<String, String> now = reset.awaitEvent(0);
     assertThat(now).containsEntry("event", "no-leader").containsEntry("id", nobody.get("id"));
     assertThat(new JsonObject(now.get("data")).getBoolean("reset")).isTrue();
@@ -207,7 +207,7 @@ class ElectionApiTest extends PrimitivesTestBase {
   void aNewStreamStartsWithTheCurrentLeader() {
     long a = session();
     long token = campaign("now", a, "host-a", 0).json().getLong("token");
-    Stream stream = new Stream("/v1/elections/now/events");
+    EventStream stream = stream("/v1/elections/now/events");
     Map<String, String> first = stream.awaitEvent(0);
     assertThat(first).containsEntry("id", Long.toString(token)).containsEntry("event", "leader");
     JsonObject data = new JsonObject(first.get("data"));

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The primitives state machine applied in process, in place of a coordination group, for the HTTP
@@ -108,19 +109,10 @@ public final class LocalPrimitives implements PrimitiveService {
   // ---- locks ----
 
   @Override
-  public synchronized Future<PrimitiveResult> acquire(String lock, long sessionId, Duration wait, long lockDelayMillis) {
-    if (failure != null) {
-      return Future.failedFuture(failure);
-    }
-    boolean waits = wait.toMillis() > 0;
-    PrimitiveResult r = apply(new PrimitiveCommand.Acquire(lock, sessionId, waits, lockDelayMillis));
-    if (!waits || !(r instanceof PrimitiveResult.Queued)) {
-      return Future.succeededFuture(r);
-    }
-    return longPoll(wait,
+  public Future<PrimitiveResult> acquire(String lock, long sessionId, Duration wait, long lockDelayMillis) {
+    return waitable(new PrimitiveCommand.Acquire(lock, sessionId, wait.toMillis() > 0, lockDelayMillis), wait, sessionId,
         e -> e instanceof PrimitiveEvent.LockGranted g && g.lock().equals(lock) && g.sessionId() == sessionId,
         e -> new PrimitiveResult.Granted(((PrimitiveEvent.LockGranted) e).token(), 1),
-        sessionId,
         () -> {
           PrimitiveResult c = apply(new PrimitiveCommand.CancelWait(lock, sessionId));
           return c instanceof PrimitiveResult.NotWaiting n && n.heldToken() != 0
@@ -141,18 +133,10 @@ public final class LocalPrimitives implements PrimitiveService {
   // ---- elections ----
 
   @Override
-  public synchronized Future<PrimitiveResult> campaign(String election, long sessionId, String value, Duration wait) {
-    if (failure != null) {
-      return Future.failedFuture(failure);
-    }
-    PrimitiveResult r = apply(new PrimitiveCommand.Campaign(election, sessionId, value));
-    if (wait.toMillis() <= 0 || !(r instanceof PrimitiveResult.Queued)) {
-      return Future.succeededFuture(r);
-    }
-    return longPoll(wait,
+  public Future<PrimitiveResult> campaign(String election, long sessionId, String value, Duration wait) {
+    return waitable(new PrimitiveCommand.Campaign(election, sessionId, value), wait, sessionId,
         e -> e instanceof LeaderChanged c && c.election().equals(election) && c.leaderSession() == sessionId,
         e -> new PrimitiveResult.Elected(((LeaderChanged) e).token()),
-        sessionId,
         () -> {
           PrimitiveResult c = apply(new PrimitiveCommand.Resign(election, sessionId, 0));
           return c instanceof PrimitiveResult.NotWaiting n && n.heldToken() != 0 ? new PrimitiveResult.Elected(n.heldToken()) : c;
@@ -201,20 +185,12 @@ public final class LocalPrimitives implements PrimitiveService {
   // ---- semaphores ----
 
   @Override
-  public synchronized Future<PrimitiveResult> acquirePermits(String semaphore, long sessionId, int permits, int limit,
+  public Future<PrimitiveResult> acquirePermits(String semaphore, long sessionId, int permits, int limit,
       Duration wait) {
-    if (failure != null) {
-      return Future.failedFuture(failure);
-    }
-    boolean waits = wait.toMillis() > 0;
-    PrimitiveResult r = apply(new PrimitiveCommand.AcquirePermits(semaphore, sessionId, permits, limit, waits));
-    if (!waits || !(r instanceof PrimitiveResult.Queued)) {
-      return Future.succeededFuture(r);
-    }
-    return longPoll(wait,
+    return waitable(new PrimitiveCommand.AcquirePermits(semaphore, sessionId, permits, limit, wait.toMillis() > 0), wait,
+        sessionId,
         e -> e instanceof PrimitiveEvent.PermitsGranted g && g.semaphore().equals(semaphore) && g.sessionId() == sessionId,
         e -> new PrimitiveResult.PermitsGranted(held(semaphore, sessionId)),
-        sessionId,
         () -> {
           PrimitiveResult c = apply(new PrimitiveCommand.CancelPermits(semaphore, sessionId));
           return c instanceof PrimitiveResult.NotWaiting ? new PrimitiveResult.PermitsGranted(held(semaphore, sessionId)) : c;
@@ -242,7 +218,7 @@ public final class LocalPrimitives implements PrimitiveService {
     return failure != null ? Future.failedFuture(failure) : Future.succeededFuture(apply(c));
   }
 
-  private <T> Future<T> read(java.util.function.Supplier<T> read) {
+  private <T> Future<T> read(Supplier<T> read) {
     return failure != null ? Future.failedFuture(failure) : Future.succeededFuture(read.get());
   }
 
@@ -263,18 +239,26 @@ public final class LocalPrimitives implements PrimitiveService {
   }
 
   /**
-   * A request that is queued: done at its grant, with NoSession when its session expires, or
-   * with {@code onTimeout}'s answer when the wait runs out.
+   * Applies {@code command}; if it queued the request and there is a wait, a long poll: done at
+   * its grant ({@code granted}, answered by {@code grant}), with NoSession when its session
+   * expires, or with {@code leave}'s answer (it leaves the queue) when the wait runs out.
    */
-  private Future<PrimitiveResult> longPoll(Duration wait, Predicate<PrimitiveEvent> granted,
-      Function<PrimitiveEvent, Object> grant, long sessionId, java.util.function.Supplier<Object> onTimeout) {
+  private synchronized Future<PrimitiveResult> waitable(PrimitiveCommand command, Duration wait, long sessionId,
+      Predicate<PrimitiveEvent> granted, Function<PrimitiveEvent, Object> grant, Supplier<Object> leave) {
+    if (failure != null) {
+      return Future.failedFuture(failure);
+    }
+    PrimitiveResult r = apply(command);
+    if (wait.toMillis() <= 0 || !(r instanceof PrimitiveResult.Queued)) {
+      return Future.succeededFuture(r);
+    }
     Waiter w = new Waiter(
         e -> granted.test(e) || e instanceof PrimitiveEvent.SessionExpired x && x.sessionId() == sessionId,
         e -> e instanceof PrimitiveEvent.SessionExpired ? new PrimitiveResult.NoSession(sessionId) : grant.apply(e));
-    return arm(w, wait, onTimeout).map(o -> (PrimitiveResult) o);
+    return arm(w, wait, leave).map(o -> (PrimitiveResult) o);
   }
 
-  private Future<Object> arm(Waiter w, Duration wait, java.util.function.Supplier<Object> onTimeout) {
+  private Future<Object> arm(Waiter w, Duration wait, Supplier<Object> onTimeout) {
     waiters.add(w);
     w.timer = vertx.setTimer(Math.max(1, wait.toMillis()), id -> {
       synchronized (this) {

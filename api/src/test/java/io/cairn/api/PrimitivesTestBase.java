@@ -1,6 +1,5 @@
 package io.cairn.api;
 
-import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,23 +9,10 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.Draft;
-import io.vertx.json.schema.JsonSchema;
-import io.vertx.json.schema.JsonSchemaOptions;
-import io.vertx.json.schema.OutputFormat;
-import io.vertx.json.schema.OutputUnit;
-import io.vertx.json.schema.SchemaRepository;
 import io.vertx.junit5.VertxExtension;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,28 +25,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 abstract class PrimitivesTestBase {
   static final Duration HEARTBEAT = Duration.ofMillis(200);
-  static final Duration DEADLINE = Duration.ofSeconds(20);
+  static final Duration DEADLINE = EventStream.DEADLINE;
 
   ApiHarness api;
-  private SchemaRepository schemas;
 
   @BeforeEach
   void start(Vertx vertx) {
     api = ApiHarness.start(vertx, new InMemoryCacheService(1024, 1024), new FakeMembership("self"),
         ApiTestBase.SETTINGS, HEARTBEAT);
-    schemas = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT4).setBaseUri("app:///")
-        .setOutputFormat(OutputFormat.Basic));
-    schemas.dereference("app:///openapi.json", JsonSchema.of(api.contract.getRawContract()));
   }
 
   @AfterEach
   void stop() {
     api.stop();
-  }
-
-  void assertSchema(String schema, JsonObject json) {
-    OutputUnit out = schemas.validator("app:///openapi.json#/components/schemas/" + schema).validate(json);
-    assertThat(out.getValid()).as("%s against %s: %s", json, schema, out.getErrors()).isTrue();
   }
 
   static void assertProblem(Reply r, int status, String type) {
@@ -123,73 +100,7 @@ abstract class PrimitivesTestBase {
     return session(10_000);
   }
 
-  /** An open event stream: what has arrived so far. */
-  final class Stream {
-    final StringBuffer text = new StringBuffer();
-    final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
-    final HttpClientResponse response;
-    final String uri;
-
-    Stream(String uri, String... headers) {
-      this.uri = uri;
-      // The handlers are set on the connection's event loop, before any chunk can arrive.
-      response = ApiHarness.await(api.client.request(GET, uri).compose(req -> {
-        for (int i = 0; i < headers.length; i += 2) {
-          req.putHeader(headers[i], headers[i + 1]);
-        }
-        return req.send();
-      }).map(r -> {
-        r.handler(b -> text.append(b.toString(StandardCharsets.UTF_8)));
-        r.endHandler(v -> ended.set(true));
-        return r;
-      }));
-    }
-
-    /** The complete events received so far, comments left out. */
-    List<Map<String, String>> events() {
-      List<Map<String, String>> out = new ArrayList<>();
-      String all = text.toString();
-      int end = all.lastIndexOf("\n\n");
-      if (end < 0) {
-        return out;
-      }
-      for (String block : all.substring(0, end).split("\n\n")) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (String line : block.split("\n")) {
-          if (!line.startsWith(":")) {
-            int colon = line.indexOf(':');
-            assertThat(colon).as("a line of an event in %s", all).isPositive();
-            fields.put(line.substring(0, colon), line.substring(colon + 1).stripLeading());
-          }
-        }
-        if (!fields.isEmpty()) {
-          out.add(fields);
-        }
-      }
-      return out;
-    }
-
-    Map<String, String> awaitEvent(int index) {
-      Awaitility.await().atMost(DEADLINE).until(() -> events().size() > index);
-      return events().get(index);
-    }
-
-    void validate() {
-      api.validate(GET, uri, new Reply(response.statusCode(),
-          MultiMap.caseInsensitiveMultiMap().addAll(response.headers()), Buffer.buffer(text.toString())));
-    }
-
-    /** The whole answer of a request that was refused (the stream never started). */
-    Reply asReply() {
-      Awaitility.await().atMost(DEADLINE).untilTrue(ended);
-      Reply r = new Reply(response.statusCode(), MultiMap.caseInsensitiveMultiMap().addAll(response.headers()),
-          Buffer.buffer(text.toString()));
-      api.validate(GET, uri, r);
-      return r;
-    }
-
-    void close() {
-      ApiHarness.await(response.request().connection().close());
-    }
+  EventStream stream(String uri, String... headers) {
+    return new EventStream(api, uri, headers);
   }
 }

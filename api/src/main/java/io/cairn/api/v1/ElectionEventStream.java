@@ -5,7 +5,6 @@ import io.cairn.coordination.CoordinationException;
 import io.cairn.coordination.PrimitiveService;
 import io.cairn.coordination.PrimitiveService.ElectionChanges;
 import io.cairn.coordination.machine.PrimitiveEvent.LeaderChanged;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -119,12 +118,7 @@ final class ElectionEventStream {
       return;
     }
     started = true;
-    response.setStatusCode(200)
-        .setChunked(true)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        .putHeader("X-Accel-Buffering", "no")
-        .setWriteQueueMaxSize(MemberEventStream.MAX_QUEUED_BYTES);
+    ServerSentEvents.open(response);
     timer = rc.vertx().setPeriodic(heartbeatMillis, id -> write(null, 0, null));
     log.atDebug().addKeyValue("requestId", Problems.requestId(rc)).log("election {} event stream opened", election);
   }
@@ -143,15 +137,10 @@ final class ElectionEventStream {
     if (closed) {
       return;
     }
-    if (response.writeQueueFull()) {
-      log.atInfo().addKeyValue("requestId", Problems.requestId(rc))
-          .log("closing an election event stream: the client reads too slowly");
-      release("the client reads too slowly");
-      response.reset();
-      return;
-    }
-    String text = name == null ? ": keep-alive\n\n" : "id: " + id + "\nevent: " + name + "\ndata: " + data.encode() + "\n\n";
-    response.write(text).onFailure(e -> release("a write failed: " + e));
+    String text = name == null
+        ? ServerSentEvents.HEARTBEAT
+        : "id: " + id + "\nevent: " + name + "\ndata: " + data.encode() + "\n\n";
+    ServerSentEvents.write(rc, "an election event stream", text, this::release);
   }
 
   /** The stream has not started: the failure is the answer (a problem). */
