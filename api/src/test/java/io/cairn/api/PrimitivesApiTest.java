@@ -3,11 +3,13 @@ package io.cairn.api;
 import static io.vertx.core.http.HttpMethod.DELETE;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
+import static io.vertx.core.http.HttpMethod.PUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.api.ApiHarness.Reply;
 import io.cairn.coordination.CoordinationException;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -291,27 +293,43 @@ class PrimitivesApiTest extends PrimitivesTestBase {
 
   // ---- the coordination group's failures
 
-  @Test
-  void withoutALeaderTheAnswerIs503WithRetryAfterAndALostAnswerIs504() {
-    long a = session();
-    api.primitives.failWith(CoordinationException.Kind.UNAVAILABLE);
-    Reply unavailable = send(POST, "/v1/sessions", new JsonObject().put("ttlMillis", 5000));
-    assertProblem(unavailable, 503, "coordination-unavailable");
-    assertThat(unavailable.header("Retry-After")).isEqualTo("1");
-    assertProblem(api.send(GET, "/v1/sessions/" + a), 503, "coordination-unavailable");
-    assertProblem(api.send(GET, "/v1/locks/l"), 503, "coordination-unavailable");
-    assertProblem(acquire("l", a), 503, "coordination-unavailable");
-    assertProblem(api.send(GET, "/v1/semaphores/s"), 503, "coordination-unavailable");
+  /** One request of every operation but the event stream (see {@link ElectionApiTest}). */
+  private record Call(HttpMethod method, String uri, JsonObject body, boolean command) {}
 
+  @Test
+  void withoutALeaderEveryOperationIs503AndEveryCommandWhoseAnswerIsLostIs504() {
+    long s = session();
+    JsonObject session = new JsonObject().put("session", s);
+    List<Call> calls = List.of(
+        new Call(POST, "/v1/sessions", new JsonObject().put("ttlMillis", 5000), true),
+        new Call(GET, "/v1/sessions/" + s, null, false),
+        new Call(POST, "/v1/sessions/" + s + "/keepalive", null, true),
+        new Call(DELETE, "/v1/sessions/" + s, null, true),
+        new Call(POST, "/v1/locks/l", session, true),
+        new Call(GET, "/v1/locks/l", null, false),
+        new Call(DELETE, "/v1/locks/l?session=" + s + "&token=1", null, true),
+        new Call(POST, "/v1/elections/e/candidates", session.copy().put("value", "v"), true),
+        new Call(GET, "/v1/elections/e", null, false),
+        new Call(PUT, "/v1/elections/e/leader", session.copy().put("token", 1).put("value", "v"), true),
+        new Call(POST, "/v1/elections/e/resign", session.copy().put("token", 0), true),
+        new Call(POST, "/v1/semaphores/m", session.copy().put("limit", 1), true),
+        new Call(GET, "/v1/semaphores/m", null, false),
+        new Call(DELETE, "/v1/semaphores/m?session=" + s, null, true));
+    api.primitives.failWith(CoordinationException.Kind.UNAVAILABLE);
+    for (Call c : calls) {
+      Reply r = send(c.method(), c.uri(), c.body());
+      assertProblem(r, 503, "coordination-unavailable");
+      assertThat(r.header("Retry-After")).as("%s %s", c.method(), c.uri()).isEqualTo("1");
+    }
     api.primitives.failWith(CoordinationException.Kind.OUTCOME_UNKNOWN);
-    Reply unknown = acquire("l", a);
-    assertProblem(unknown, 504, "outcome-unknown");
-    assertThat(unknown.header("Retry-After")).isEqualTo("1");
-    assertProblem(send(POST, "/v1/sessions/" + a + "/keepalive", (Buffer) null), 504, "outcome-unknown");
-    assertProblem(release("l", a, 1), 504, "outcome-unknown");
-    assertProblem(send(POST, "/v1/semaphores/s", new JsonObject().put("session", a).put("limit", 1)), 504,
-        "outcome-unknown");
+    for (Call c : calls) {
+      if (c.command()) {
+        Reply r = send(c.method(), c.uri(), c.body());
+        assertProblem(r, 504, "outcome-unknown");
+        assertThat(r.header("Retry-After")).as("%s %s", c.method(), c.uri()).isEqualTo("1");
+      }
+    }
     api.primitives.failWith(null);
-    assertThat(acquire("l", a).status()).isEqualTo(200);
+    assertThat(acquire("l", s).status()).isEqualTo(200);
   }
 }
