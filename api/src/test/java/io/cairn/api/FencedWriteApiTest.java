@@ -7,21 +7,23 @@ import static io.vertx.core.http.HttpMethod.PUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.api.ApiHarness.Reply;
+import io.cairn.api.v1.FencedWrites;
 import io.cairn.coordination.CoordinationException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Cache writes fenced by a lock's or an election's token. */
 class FencedWriteApiTest extends PrimitivesTestBase {
   private String cache;
-  private static int caches;
+  private static int cacheCount;
 
   @BeforeEach
   void cache() {
-    cache = "fenced-" + ++caches;
+    cache = "fenced-" + ++cacheCount;
     assertThat(send(PUT, "/v1/caches/" + cache, new JsonObject().put("store", "none")).status()).isEqualTo(201);
   }
 
@@ -127,5 +129,35 @@ class FencedWriteApiTest extends PrimitivesTestBase {
     }
     assertProblem(api.send(GET, uri), 404, "entry-not-found");
     assertThat(write("ok", "lock=m", token).status()).isEqualTo(201);
+  }
+
+  @Test
+  void fencedWritesOfOneFenceRunOneAtATimeSoAnOldTokenNeverLandsAfterANewOne() {
+    String gated = FaultyCacheService.GATED;
+    assertThat(send(PUT, "/v1/caches/" + gated, new JsonObject().put("store", "none")).status()).isEqualTo(201);
+    String uri = "/v1/caches/" + gated + "/entries/report";
+    long old = session(1000);
+    long oldToken = lock("slow", old);
+    Later first = new Later(PUT, uri, Buffer.buffer("from old"), "Content-Type", "text/plain",
+        "Cairn-Fence", "lock=slow", "Cairn-Fencing-Token", Long.toString(oldToken));
+    Awaitility.await().atMost(DEADLINE).until(() -> caches.gated() == 1); // checked, now writing (slowly)
+
+    api.primitives.tick(0);
+    api.primitives.tick(1000); // the old holder's session expires while its write is under way
+    long newToken = lock("slow", session());
+    Later second = new Later(PUT, uri, Buffer.buffer("from new"), "Content-Type", "text/plain",
+        "Cairn-Fence", "lock=slow", "Cairn-Fencing-Token", Long.toString(newToken));
+    FencedWrites fences = FencedWrites.of(api.vertx);
+    Awaitility.await().atMost(DEADLINE).until(() -> fences.waiting(gated, "lock=slow") == 1);
+    assertThat(caches.gated()).as("the new holder's write waits for the old one to land").isEqualTo(1);
+
+    caches.openGate();
+    assertThat(first.await().status()).isEqualTo(201);
+    Awaitility.await().atMost(DEADLINE).until(() -> caches.gated() == 1);
+    caches.openGate();
+    assertThat(second.await().status()).isEqualTo(200);
+    assertThat(api.send(GET, uri).body().toString()).isEqualTo("from new");
+    assertProblem(new Later(PUT, uri, Buffer.buffer("late"), "Content-Type", "text/plain", "Cairn-Fence", "lock=slow",
+        "Cairn-Fencing-Token", Long.toString(oldToken)).await(), 409, "stale-fencing-token");
   }
 }

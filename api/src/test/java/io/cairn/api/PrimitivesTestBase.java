@@ -28,10 +28,12 @@ abstract class PrimitivesTestBase {
   static final Duration DEADLINE = EventStream.DEADLINE;
 
   ApiHarness api;
+  FaultyCacheService caches;
 
   @BeforeEach
   void start(Vertx vertx) {
-    api = ApiHarness.start(vertx, new InMemoryCacheService(1024, 1024), new FakeMembership("self"),
+    caches = new FaultyCacheService(new InMemoryCacheService(1024, 1024));
+    api = ApiHarness.start(vertx, caches, new FakeMembership("self"),
         ApiTestBase.SETTINGS, HEARTBEAT);
   }
 
@@ -54,19 +56,22 @@ abstract class PrimitivesTestBase {
     return api.send(method, uri, headers(body, headers), body);
   }
 
-  /** A request sent without waiting for its answer (a long poll). */
+  /** A request sent without waiting for its answer (a long poll, a slow write). */
   final class Later {
     final Future<Reply> reply;
     private final HttpMethod method;
     private final String uri;
 
     Later(HttpMethod method, String uri, JsonObject body) {
+      this(method, uri, body.toBuffer());
+    }
+
+    Later(HttpMethod method, String uri, Buffer body, String... headers) {
       this.method = method;
       this.uri = uri;
-      Buffer buffer = body.toBuffer();
       reply = api.client.request(method, uri).compose(req -> {
-        req.headers().addAll(headers(buffer));
-        return req.send(buffer).compose(api::read);
+        req.headers().addAll(headers(body, headers));
+        return req.send(body).compose(api::read);
       });
     }
 

@@ -168,9 +168,17 @@ public final class FencedWrites implements Shareable {
         new JsonObject().put("highestToken", highest), null);
   }
 
-  /** For tests: the greatest token seen for a fence of a cache (0: none). */
-  long highest(String cache, String fenceLabel) {
-    State state = fences.get(new Key(cache, Objects.requireNonNull(fenceLabel)));
-    return state == null ? 0 : highest(state);
+  /**
+   * The fenced writes of a cache and fence ({@code lock=<name>}) that wait for the one under way
+   * to finish.
+   */
+  public int waiting(String cache, String fence) {
+    State state = fences.get(new Key(cache, Objects.requireNonNull(fence)));
+    if (state == null) {
+      return 0;
+    }
+    synchronized (state) {
+      return state.waiting.size();
+    }
   }
 }

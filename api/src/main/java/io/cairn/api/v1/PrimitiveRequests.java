@@ -69,18 +69,22 @@ final class PrimitiveRequests {
     return Duration.ofMillis(longMember(body, "waitMillis", 0));
   }
 
-  /** Runs {@code body}, which reads the request and calls the service; a problem it throws is the answer. */
+  /**
+   * Runs {@code body}, which reads the request and calls the service; a problem it throws is the
+   * answer, and anything else it throws (a bug) goes to the failure handler as a 500.
+   */
   static void guarded(RoutingContext rc, Runnable body) {
     try {
       body.run();
-    } catch (ApiProblem p) {
-      rc.fail(p);
+    } catch (RuntimeException e) {
+      rc.fail(e);
     }
   }
 
   /**
-   * Hands the service's answer to {@code ok}; a failure (a {@code CoordinationException}) and a
-   * problem {@code ok} throws go to the one failure handler.
+   * Hands the service's answer to {@code ok}; a failure (a {@code CoordinationException}), a
+   * problem {@code ok} throws, and an answer outside the service's contract (a bug: 500) go to the
+   * one failure handler.
    */
   static <T> void answer(RoutingContext rc, Future<T> future, Consumer<T> ok) {
     future.onComplete(ar -> {
@@ -90,8 +94,8 @@ final class PrimitiveRequests {
       }
       try {
         ok.accept(ar.result());
-      } catch (ApiProblem p) {
-        rc.fail(p);
+      } catch (RuntimeException e) {
+        rc.fail(e);
       }
     });
   }
