@@ -176,6 +176,19 @@ class PrimitivesApiTest extends PrimitivesTestBase {
   }
 
   @Test
+  void aWaiterWhoseSessionIsClosedGetsSessionNotFound() {
+    long a = session();
+    long b = session();
+    acquire("closed", a);
+    Later waiting = new Later(POST, "/v1/locks/closed", new JsonObject().put("session", b).put("waitMillis", 20_000));
+    Awaitility.await().atMost(DEADLINE).until(() ->
+        !api.send(GET, "/v1/locks/closed").json().getJsonArray("waiters").isEmpty());
+    assertThat(send(DELETE, "/v1/sessions/" + b, (Buffer) null).status()).isEqualTo(204);
+    assertProblem(waiting.await(), 404, "session-not-found");
+    assertThat(api.send(GET, "/v1/locks/closed").json().getJsonArray("waiters")).isEmpty();
+  }
+
+  @Test
   void anExpiredHoldersLockDelayIsBusyWithRetryAfter() {
     long a = session(1000);
     long b = session(60_000);
