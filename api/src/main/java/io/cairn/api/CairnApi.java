@@ -6,10 +6,16 @@ import io.cairn.api.problem.Problems;
 import io.cairn.api.v1.Bodies;
 import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
+import io.cairn.api.v1.ElectionHandlers;
 import io.cairn.api.v1.EntryHandlers;
+import io.cairn.api.v1.FencedWrites;
+import io.cairn.api.v1.LockHandlers;
 import io.cairn.api.v1.MetaHandlers;
 import io.cairn.api.v1.RegisterHandlers;
+import io.cairn.api.v1.SemaphoreHandlers;
+import io.cairn.api.v1.SessionHandlers;
 import io.cairn.cache.CacheService;
+import io.cairn.coordination.PrimitiveService;
 import io.cairn.coordination.RaftStatus;
 import io.cairn.coordination.RegisterService;
 import io.cairn.membership.Membership;
@@ -37,21 +43,24 @@ public final class CairnApi {
    * A router with every operation of openapi.yaml bound by operationId, problem+json errors
    * and per-operation metrics. The node adds its own routes (/health, /metrics) to it.
    *
-   * <p>Call it once per HTTP verticle; the routers share {@code caches} and {@code membership}.
+   * <p>Call it once per HTTP verticle; the routers share {@code caches}, {@code membership},
+   * {@code registers} and {@code primitives} (sessions, locks, elections, semaphores).
    * The Future fails when the contract does not load or does not match the handler table.
    */
   public static Future<Router> router(Vertx vertx, CacheService caches, Membership membership,
-      RegisterService registers, Supplier<Future<RaftStatus>> raft, ApiSettings settings, MeterRegistry registry) {
-    return router(vertx, caches, membership, registers, raft, settings, registry, ClusterHandlers.HEARTBEAT);
+      RegisterService registers, PrimitiveService primitives, Supplier<Future<RaftStatus>> raft, ApiSettings settings,
+      MeterRegistry registry) {
+    return router(vertx, caches, membership, registers, primitives, raft, settings, registry, ClusterHandlers.HEARTBEAT);
   }
 
   /** As above, with the event streams' heartbeat given (tests shorten it). */
   static Future<Router> router(Vertx vertx, CacheService caches, Membership membership, RegisterService registers,
-      Supplier<Future<RaftStatus>> raft, ApiSettings settings, MeterRegistry registry, Duration heartbeat) {
+      PrimitiveService primitives, Supplier<Future<RaftStatus>> raft, ApiSettings settings, MeterRegistry registry,
+      Duration heartbeat) {
     return ContractSource.load(vertx).compose(source -> {
       try {
         return Future.succeededFuture(build(vertx, source, caches, new ClusterHandlers(membership, raft, heartbeat),
-            new RegisterHandlers(registers), settings, registry));
+            new RegisterHandlers(registers), new Coordination(primitives, heartbeat), settings, registry));
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
@@ -59,13 +68,14 @@ public final class CairnApi {
   }
 
   static Router build(Vertx vertx, ContractSource source, CacheService caches, ClusterHandlers cluster,
-      RegisterHandlers registers, ApiSettings settings, MeterRegistry registry) {
+      RegisterHandlers registers, Coordination coordination, ApiSettings settings, MeterRegistry registry) {
     Map<String, OperationTable.Binding> table = OperationTable.of(
         new MetaHandlers(source.yaml(), source.json()),
         new CacheHandlers(caches),
-        new EntryHandlers(caches, settings, source.contract()),
+        new EntryHandlers(caches, coordination.primitives(), FencedWrites.of(vertx), settings, source.contract()),
         cluster,
-        registers);
+        registers,
+        coordination);
     RouterBuilder builder = RouterBuilder.create(vertx, source.contract(), jsonBodies(settings.maxJsonBodyBytes()));
     builder.rootHandler(new RequestTracking(registry, source.contract()));
     builder.rootHandler(new PathGuard());
@@ -75,6 +85,15 @@ public final class CairnApi {
     router.errorHandler(404, Problems.handler());
     router.errorHandler(405, Problems.handler());
     return router;
+  }
+
+  /** The handlers of the coordination primitives: sessions, locks, elections and semaphores. */
+  record Coordination(PrimitiveService primitives, SessionHandlers sessions, LockHandlers locks,
+      ElectionHandlers elections, SemaphoreHandlers semaphores) {
+    Coordination(PrimitiveService primitives, Duration heartbeat) {
+      this(primitives, new SessionHandlers(primitives), new LockHandlers(primitives),
+          new ElectionHandlers(primitives, heartbeat), new SemaphoreHandlers(primitives));
+    }
   }
 
   /**

@@ -34,7 +34,7 @@ final class OperationTable {
   private OperationTable() {}
 
   static Map<String, Binding> of(MetaHandlers meta, CacheHandlers caches, EntryHandlers entries,
-      ClusterHandlers cluster, RegisterHandlers registers) {
+      ClusterHandlers cluster, RegisterHandlers registers, CairnApi.Coordination coordination) {
     Map<String, Binding> table = new LinkedHashMap<>();
     // meta
     table.put("getOpenApiYaml", new Binding(meta::getOpenApiYaml, true));
@@ -61,6 +61,26 @@ final class OperationTable {
     table.put("deleteRegister", new Binding(registers::deleteRegister, true));
     table.put("getCounter", new Binding(registers::getCounter, true));
     table.put("addToCounter", new Binding(registers::addToCounter, true));
+    // sessions, locks, elections and semaphores: validated by the router
+    var sessions = coordination.sessions();
+    table.put("createSession", new Binding(sessions::createSession, true));
+    table.put("getSession", new Binding(sessions::getSession, true));
+    table.put("keepAliveSession", new Binding(sessions::keepAliveSession, true));
+    table.put("closeSession", new Binding(sessions::closeSession, true));
+    var locks = coordination.locks();
+    table.put("acquireLock", new Binding(locks::acquireLock, true));
+    table.put("getLock", new Binding(locks::getLock, true));
+    table.put("releaseLock", new Binding(locks::releaseLock, true));
+    var elections = coordination.elections();
+    table.put("campaign", new Binding(elections::campaign, true));
+    table.put("getElection", new Binding(elections::getElection, true));
+    table.put("proclaim", new Binding(elections::proclaim, true));
+    table.put("resign", new Binding(elections::resign, true));
+    table.put("observeElection", new Binding(elections::observeElection, true));
+    var semaphores = coordination.semaphores();
+    table.put("acquirePermits", new Binding(semaphores::acquirePermits, true));
+    table.put("getSemaphore", new Binding(semaphores::getSemaphore, true));
+    table.put("releasePermits", new Binding(semaphores::releasePermits, true));
     return Collections.unmodifiableMap(table);
   }
 

@@ -17,6 +17,12 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.SchemaRepository;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.Response;
@@ -38,18 +44,21 @@ public final class ApiHarness {
   public final Vertx vertx;
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   public final LocalRegisters registers = new LocalRegisters();
+  public final LocalPrimitives primitives;
   public final OpenAPIContract contract;
   private final ResponseValidator validator;
   private final HttpServer server;
   public final HttpClient client;
   public final int port;
+  private SchemaRepository schemas;
 
   private ApiHarness(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
       java.time.Duration heartbeat) {
     this.vertx = vertx;
+    this.primitives = new LocalPrimitives(vertx);
     this.contract = await(ContractFixture.contract(vertx));
     this.validator = ResponseValidator.create(vertx, contract);
-    var router = await(CairnApi.router(vertx, caches, membership, registers, registers::status, settings, registry,
+    var router = await(CairnApi.router(vertx, caches, membership, registers, primitives, registers::status, settings, registry,
         heartbeat));
     this.server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     this.port = server.actualPort();
@@ -64,6 +73,17 @@ public final class ApiHarness {
   public static ApiHarness start(Vertx vertx, CacheService caches, Membership membership, ApiSettings settings,
       java.time.Duration heartbeat) {
     return new ApiHarness(vertx, caches, membership, settings, heartbeat);
+  }
+
+  /** Checks a JSON document (an event's data, say) against one of the contract's component schemas. */
+  public void assertSchema(String schema, JsonObject json) {
+    if (schemas == null) {
+      schemas = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT4).setBaseUri("app:///")
+          .setOutputFormat(OutputFormat.Basic));
+      schemas.dereference("app:///openapi.json", JsonSchema.of(contract.getRawContract()));
+    }
+    OutputUnit out = schemas.validator("app:///openapi.json#/components/schemas/" + schema).validate(json);
+    assertThat(out.getValid()).as("%s against %s: %s", json, schema, out.getErrors()).isTrue();
   }
 
   /** Shuts the server down as a node does on SIGTERM: in-flight requests get {@code grace} to finish. */

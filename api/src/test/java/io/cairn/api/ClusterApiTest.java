@@ -8,19 +8,10 @@ import io.cairn.api.ApiHarness.Reply;
 import io.cairn.membership.Member;
 import io.cairn.membership.MemberEvent;
 import io.cairn.membership.MemberStatus;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.Draft;
-import io.vertx.json.schema.JsonSchema;
-import io.vertx.json.schema.JsonSchemaOptions;
-import io.vertx.json.schema.OutputFormat;
-import io.vertx.json.schema.OutputUnit;
-import io.vertx.json.schema.SchemaRepository;
 import io.vertx.junit5.VertxExtension;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,11 +20,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,25 +41,16 @@ class ClusterApiTest {
 
   private FakeMembership membership;
   private ApiHarness api;
-  private SchemaRepository schemas;
 
   @BeforeEach
   void start(Vertx vertx) {
     membership = new FakeMembership("web-1");
     api = ApiHarness.start(vertx, new InMemoryCacheService(1024, 1024), membership, ApiTestBase.SETTINGS, HEARTBEAT);
-    schemas = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT4).setBaseUri("app:///")
-        .setOutputFormat(OutputFormat.Basic));
-    schemas.dereference("app:///openapi.json", JsonSchema.of(api.contract.getRawContract()));
   }
 
   @AfterEach
   void stop() {
     api.stop();
-  }
-
-  private void assertSchema(String schema, JsonObject json) {
-    OutputUnit out = schemas.validator("app:///openapi.json#/components/schemas/" + schema).validate(json);
-    assertThat(out.getValid()).as("%s against %s: %s", json, schema, out.getErrors()).isTrue();
   }
 
   private static void assertProblem(Reply r, int status, String type) {
@@ -166,62 +146,10 @@ class ClusterApiTest {
 
   // ---- events
 
-  /** An open event stream: what has arrived so far, and whether the response has ended. */
-  private final class Stream {
-    final StringBuffer text = new StringBuffer();
-    final AtomicBoolean ended = new AtomicBoolean();
-    final HttpClientResponse response;
-
-    Stream() {
-      // The handlers are set on the connection's event loop, before any chunk can arrive.
-      response = ApiHarness.await(api.client.request(GET, "/v1/cluster/events").compose(req -> req.send())
-          .map(r -> {
-            r.handler(b -> text.append(b.toString(StandardCharsets.UTF_8)));
-            r.endHandler(v -> ended.set(true));
-            r.exceptionHandler(e -> ended.set(true));
-            return r;
-          }));
-    }
-
-    /** The complete events received so far, comments left out. */
-    List<Map<String, String>> events() {
-      List<Map<String, String>> out = new ArrayList<>();
-      String all = text.toString();
-      int end = all.lastIndexOf("\n\n");
-      if (end < 0) {
-        return out;
-      }
-      for (String block : all.substring(0, end).split("\n\n")) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (String line : block.split("\n")) {
-          if (!line.startsWith(":")) {
-            int colon = line.indexOf(':');
-            fields.put(line.substring(0, colon), line.substring(colon + 1).stripLeading());
-          }
-        }
-        if (!fields.isEmpty()) {
-          out.add(fields);
-        }
-      }
-      return out;
-    }
-
-    Map<String, String> awaitEvent(int index) {
-      Awaitility.await().atMost(DEADLINE).until(() -> events().size() > index);
-      return events().get(index);
-    }
-
-    /** The headers and the text so far, checked against the contract like every other response. */
-    void validate() {
-      api.validate(GET, "/v1/cluster/events", new Reply(response.statusCode(),
-          MultiMap.caseInsensitiveMultiMap().addAll(response.headers()), Buffer.buffer(text.toString())));
-    }
-  }
-
   @Test
   void streamsASnapshotThenEachChangeAsServerSentEvents() {
     membership.set(FakeMembership.member("web-2", MemberStatus.ALIVE, 1));
-    Stream stream = new Stream();
+    EventStream stream = new EventStream(api, "/v1/cluster/events");
     assertThat(stream.response.statusCode()).isEqualTo(200);
     assertThat(stream.response.getHeader("Content-Type")).isEqualTo("text/event-stream");
     assertThat(stream.response.getHeader("Cache-Control")).isEqualTo("no-store");
@@ -229,7 +157,7 @@ class ClusterApiTest {
     Map<String, String> snapshot = stream.awaitEvent(0);
     assertThat(snapshot).containsEntry("event", "snapshot").containsEntry("id", "0");
     JsonObject list = new JsonObject(snapshot.get("data"));
-    assertSchema("MemberList", list);
+    api.assertSchema("MemberList", list);
     assertThat(list.getString("self")).isEqualTo("web-1");
     assertThat(list.getJsonArray("members")).hasSize(2);
     Awaitility.await().atMost(DEADLINE).until(() -> membership.subscribers() == 1);
@@ -241,7 +169,7 @@ class ClusterApiTest {
     Map<String, String> suspected = stream.awaitEvent(1);
     assertThat(suspected).containsEntry("event", "suspected").containsEntry("id", "1");
     JsonObject data = new JsonObject(suspected.get("data"));
-    assertSchema("MemberEvent", data);
+    api.assertSchema("MemberEvent", data);
     assertThat(data.getString("kind")).isEqualTo("suspected");
     assertThat(data.getString("previous")).isEqualTo("alive");
     assertThat(data.getJsonObject("member").getString("status")).isEqualTo("suspect");
@@ -251,7 +179,7 @@ class ClusterApiTest {
     Map<String, String> joined = stream.awaitEvent(2);
     assertThat(joined).containsEntry("event", "joined").containsEntry("id", "2");
     JsonObject joinedData = new JsonObject(joined.get("data"));
-    assertSchema("MemberEvent", joinedData);
+    api.assertSchema("MemberEvent", joinedData);
     assertThat(joinedData.containsKey("previous")).as("a member not known before").isFalse();
 
     // Idle: a comment line every heartbeat keeps proxies from closing the stream.
@@ -263,8 +191,8 @@ class ClusterApiTest {
 
   @Test
   void aClientThatGoesAwayIsUnsubscribed() {
-    Stream first = new Stream();
-    Stream second = new Stream();
+    EventStream first = new EventStream(api, "/v1/cluster/events");
+    EventStream second = new EventStream(api, "/v1/cluster/events");
     first.awaitEvent(0);
     second.awaitEvent(0);
     Awaitility.await().atMost(DEADLINE).until(() -> membership.subscribers() == 2);
@@ -276,7 +204,7 @@ class ClusterApiTest {
 
   @Test
   void theStreamEndsCleanlyWhenTheServerShutsDown() {
-    Stream stream = new Stream();
+    EventStream stream = new EventStream(api, "/v1/cluster/events");
     stream.awaitEvent(0);
     Awaitility.await().atMost(DEADLINE).until(() -> membership.subscribers() == 1);
     long begin = System.nanoTime();
@@ -316,6 +244,6 @@ class ClusterApiTest {
       assertThat(membership.subscribers()).as("unsubscribed after %d events", events).isZero();
     }
     // The server is fine: the next client gets its stream.
-    new Stream().awaitEvent(0);
+    new EventStream(api, "/v1/cluster/events").awaitEvent(0);
   }
 }

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Wraps a real {@link CacheService} and fails on two cache names: {@value #BUG} with an exception
- * that no module expects (a bug), {@value #DOWN} with {@code STORE_UNAVAILABLE}.
+ * that no module expects (a bug), {@value #DOWN} with {@code STORE_UNAVAILABLE}; and holds every
+ * write to {@value #GATED} until the test lets it through ({@link #openGate}), as a slow store would.
  */
 final class FaultyCacheService implements CacheService {
   static final String BUG = "faulty-bug";
@@ -21,7 +22,11 @@ final class FaultyCacheService implements CacheService {
   /** Breaks the interface's promise: throws instead of returning a failed Future. */
   static final String THROWS = "faulty-throws";
 
+  /** Writes wait at a gate until {@link #openGate}. */
+  static final String GATED = "faulty-gated";
+
   private final CacheService delegate;
+  private final java.util.Queue<Runnable> gate = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   FaultyCacheService(CacheService delegate) {
     this.delegate = delegate;
@@ -75,9 +80,29 @@ final class FaultyCacheService implements CacheService {
     return f != null ? f : delegate.getAll(cache, keys);
   }
 
+  /** How many writes wait at the gate. */
+  int gated() {
+    return gate.size();
+  }
+
+  /** Lets the first write that waits at the gate through. */
+  void openGate() {
+    Runnable first = gate.poll();
+    if (first == null) {
+      throw new IllegalStateException("no write waits at the gate");
+    }
+    first.run();
+  }
+
   @Override
   public Future<PutResult> put(String cache, String key, byte[] value, String contentType, Duration ttl,
       Precondition pre) {
+    if (GATED.equals(cache)) {
+      io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+      io.vertx.core.Promise<Void> open = io.vertx.core.Promise.promise();
+      gate.add(() -> context.runOnContext(v -> open.complete()));
+      return open.future().compose(v -> delegate.put(cache, key, value, contentType, ttl, pre));
+    }
     Future<PutResult> f = fault(cache);
     return f != null ? f : delegate.put(cache, key, value, contentType, ttl, pre);
   }

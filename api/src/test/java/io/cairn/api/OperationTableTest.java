@@ -7,6 +7,7 @@ import io.cairn.membership.testing.FakeMembership;
 import io.cairn.api.v1.CacheHandlers;
 import io.cairn.api.v1.ClusterHandlers;
 import io.cairn.api.v1.EntryHandlers;
+import io.cairn.api.v1.FencedWrites;
 import io.cairn.api.v1.MetaHandlers;
 import io.cairn.api.v1.RegisterHandlers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -35,9 +36,11 @@ class OperationTableTest {
     source = ApiHarness.await(ContractSource.load(vertx));
     InMemoryCacheService caches = new InMemoryCacheService(1024, 1024);
     table = OperationTable.of(new MetaHandlers(Buffer.buffer(), Buffer.buffer()), new CacheHandlers(caches),
-        new EntryHandlers(caches, ApiTestBase.SETTINGS, source.contract()),
+        new EntryHandlers(caches, new LocalPrimitives(vertx), FencedWrites.of(vertx), ApiTestBase.SETTINGS,
+            source.contract()),
         new ClusterHandlers(new FakeMembership("self"), new LocalRegisters()::status, ClusterHandlers.HEARTBEAT),
-        new RegisterHandlers(new LocalRegisters()));
+        new RegisterHandlers(new LocalRegisters()), new CairnApi.Coordination(new LocalPrimitives(vertx),
+            ClusterHandlers.HEARTBEAT));
   }
 
   private RouterBuilder builder() {
@@ -51,7 +54,7 @@ class OperationTableTest {
     assertThat(builder.getRoutes()).allSatisfy(route -> assertThat(route.getHandlers()).hasSize(1));
     assertThat(table.keySet()).hasSize(source.contract().operations().size());
     assertThat(ApiHarness.await(CairnApi.router(vertx, new InMemoryCacheService(1024, 1024), new FakeMembership("self"),
-        new LocalRegisters(), new LocalRegisters()::status, ApiTestBase.SETTINGS, new SimpleMeterRegistry()))).isNotNull();
+        new LocalRegisters(), new LocalPrimitives(vertx), new LocalRegisters()::status, ApiTestBase.SETTINGS, new SimpleMeterRegistry()))).isNotNull();
   }
 
   @Test
@@ -85,6 +88,11 @@ class OperationTableTest {
         Map.entry("listMembers", true), Map.entry("getMember", true), Map.entry("watchMembers", true),
         Map.entry("getRaftStatus", true), Map.entry("getRegister", true), Map.entry("putRegister", true),
         Map.entry("deleteRegister", true), Map.entry("getCounter", true), Map.entry("addToCounter", true),
+        Map.entry("createSession", true), Map.entry("getSession", true), Map.entry("keepAliveSession", true),
+        Map.entry("closeSession", true), Map.entry("acquireLock", true), Map.entry("getLock", true),
+        Map.entry("releaseLock", true), Map.entry("campaign", true), Map.entry("getElection", true),
+        Map.entry("proclaim", true), Map.entry("resign", true), Map.entry("observeElection", true),
+        Map.entry("acquirePermits", true), Map.entry("getSemaphore", true), Map.entry("releasePermits", true),
         Map.entry("getEntry", false), Map.entry("putEntry", false), Map.entry("deleteEntry", false));
   }
 }

@@ -4,6 +4,7 @@ import io.cairn.api.ApiSettings;
 import io.cairn.api.CairnApi;
 import io.cairn.cache.CacheService;
 import io.cairn.coordination.Coordination;
+import io.cairn.coordination.PrimitiveService;
 import io.cairn.coordination.RegisterService;
 import io.cairn.membership.Membership;
 import io.cairn.node.health.Health;
@@ -33,6 +34,7 @@ final class HttpVerticle extends VerticleBase {
   private final Membership membership;
   private final Coordination coordination;
   private final RegisterService registers;
+  private final PrimitiveService primitives;
   private final ApiSettings api;
   private final Metrics metrics;
   private final Health health;
@@ -42,11 +44,13 @@ final class HttpVerticle extends VerticleBase {
   private HttpServer server;
 
   HttpVerticle(CacheService caches, Membership membership, Coordination coordination, RegisterService registers,
-      ApiSettings api, Metrics metrics, Health health, ActiveRequests active, HttpServerOptions options, Duration grace) {
+      PrimitiveService primitives, ApiSettings api, Metrics metrics, Health health, ActiveRequests active,
+      HttpServerOptions options, Duration grace) {
     this.caches = caches;
     this.membership = membership;
     this.coordination = coordination;
     this.registers = registers;
+    this.primitives = primitives;
     this.api = api;
     this.metrics = metrics;
     this.health = health;
@@ -59,7 +63,8 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Future<Router> router;
     try {
-      router = CairnApi.router(vertx, caches, membership, registers, coordination::status, api, metrics.registry());
+      router = CairnApi.router(vertx, caches, membership, registers, primitives, coordination::status, api,
+          metrics.registry());
     } catch (RuntimeException | LinkageError e) { // a Future-returning method should not throw; be safe
       router = Future.failedFuture(e);
     }

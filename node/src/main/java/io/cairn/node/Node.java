@@ -247,7 +247,8 @@ public final class Node {
    */
   private Future<Void> deployHttp(int listenPort, int attemptsLeft) {
     HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(listenPort);
-    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, coordination, registers, config.apiSettings(), metrics, health,
+    Supplier<HttpVerticle> verticle = () -> new HttpVerticle(caches, membership, coordination, registers, primitives,
+        config.apiSettings(), metrics, health,
         active, options, config.shutdown().grace());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(config.http().instances()))
         .map(id -> {

@@ -22,7 +22,15 @@ public enum ProblemType {
   REGISTER_NOT_FOUND(404, "register-not-found", "No such register"),
   COUNTER_OVERFLOW(409, "counter-overflow", "The counter would overflow"),
   COORDINATION_UNAVAILABLE(503, "coordination-unavailable", "The coordination group has no reachable leader"),
-  OUTCOME_UNKNOWN(504, "outcome-unknown", "Whether the change was applied is unknown");
+  OUTCOME_UNKNOWN(504, "outcome-unknown", "Whether the change was applied is unknown"),
+  SESSION_NOT_FOUND(404, "session-not-found", "No such live session"),
+  LOCK_BUSY(409, "lock-busy", "The lock was not acquired"),
+  NOT_LOCK_HOLDER(409, "not-lock-holder", "The session does not hold the lock with that token"),
+  NOT_ELECTION_LEADER(409, "not-election-leader", "The session does not lead the election with that token"),
+  NOT_ELECTION_CANDIDATE(409, "not-election-candidate", "The session is not a candidate in line"),
+  NO_PERMITS(409, "no-permits", "The permits were not granted"),
+  PERMITS_NOT_HELD(409, "permits-not-held", "The session does not hold that many permits"),
+  STALE_FENCING_TOKEN(409, "stale-fencing-token", "The fencing token is not current");
 
   /** Every problem type URI starts with this. */
   public static final String BASE_URI = "https://cairn.io/problems/";

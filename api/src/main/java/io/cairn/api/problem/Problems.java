@@ -289,6 +289,7 @@ public final class Problems {
       }
       body.put("errors", errors);
     }
+    problem.members().forEach(member -> body.put(member.getKey(), member.getValue()));
     response.headers()
         .remove(HttpHeaders.ETAG)
         .remove(HttpHeaders.LOCATION)
@@ -296,7 +297,9 @@ public final class Problems {
     if (!response.headers().contains(X_REQUEST_ID)) {
       response.headers().set(X_REQUEST_ID, requestId(rc));
     }
-    if (type == ProblemType.STORE_UNAVAILABLE) {
+    if (problem.retryAfterSeconds() != null) {
+      response.headers().set(RETRY_AFTER, problem.retryAfterSeconds());
+    } else if (type == ProblemType.STORE_UNAVAILABLE) {
       response.headers().set(RETRY_AFTER, RETRY_AFTER_SECONDS);
     } else if (type == ProblemType.COORDINATION_UNAVAILABLE || type == ProblemType.OUTCOME_UNKNOWN) {
       response.headers().set(RETRY_AFTER, COORDINATION_RETRY_AFTER_SECONDS);

@@ -8,6 +8,7 @@ import io.cairn.cache.CacheFailure;
 import io.cairn.cache.CacheService;
 import io.cairn.cache.Entry;
 import io.cairn.cache.Precondition;
+import io.cairn.coordination.PrimitiveService;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -45,14 +46,24 @@ public final class EntryHandlers {
   private static final String CURSOR_ERROR = "is not a cursor this server returned";
 
   private final CacheService caches;
+  private final PrimitiveService primitives;
+  private final FencedWrites fences;
   private final ApiSettings settings;
   private final OperationCheck getCheck;
   private final OperationCheck putCheck;
   private final OperationCheck deleteCheck;
   private final int defaultKeyLimit;
 
-  public EntryHandlers(CacheService caches, ApiSettings settings, OpenAPIContract contract) {
+  /**
+   * @param primitives the coordination group's locks and elections, asked whether a fenced write's
+   *     token is current
+   * @param fences the greatest fencing token seen per cache and fence, shared by the node's routers
+   */
+  public EntryHandlers(CacheService caches, PrimitiveService primitives, FencedWrites fences, ApiSettings settings,
+      OpenAPIContract contract) {
     this.caches = caches;
+    this.primitives = primitives;
+    this.fences = fences;
     this.settings = settings;
     this.getCheck = OperationCheck.compile(contract.operation("getEntry"), settings.maxKeyBytes());
     this.putCheck = OperationCheck.compile(contract.operation("putEntry"), settings.maxKeyBytes());
@@ -99,7 +110,10 @@ public final class EntryHandlers {
     });
   }
 
-  /** {@code PUT /v1/caches/{cache}/entries/{key}}: the raw body, byte for byte. */
+  /**
+   * {@code PUT /v1/caches/{cache}/entries/{key}}: the raw body, byte for byte; a write with a
+   * fence ({@code Cairn-Fence}, {@code Cairn-Fencing-Token}) goes through {@link FencedWrites}.
+   */
   public void putEntry(RoutingContext rc) {
     ApiProblem invalid = putCheck.check(rc);
     if (invalid != null) {
@@ -112,6 +126,13 @@ public final class EntryHandlers {
     String ttlParam = rc.request().getParam("ttlMillis");
     Duration ttl = ttlParam == null ? null : Duration.ofMillis(ParameterCheck.integerValue(ttlParam));
     Precondition pre = precondition(headers);
+    FencedWrites.Fence fence;
+    try {
+      fence = FencedWrites.parse(headers);
+    } catch (ApiProblem p) {
+      rc.fail(p);
+      return;
+    }
     String sent = headers.get(HttpHeaders.CONTENT_TYPE);
     String contentType = sent == null || sent.isBlank() ? OCTET_STREAM.toString() : sent;
     Bodies.read(rc, settings.maxValueBytes(), ProblemType.VALUE_TOO_LARGE)
@@ -120,7 +141,11 @@ public final class EntryHandlers {
           if (bodyError != null) {
             return Future.failedFuture(ApiProblem.invalid(ProblemError.BODY, null, bodyError));
           }
-          return caches.put(cache, key, body.getBytes(), contentType, ttl, pre);
+          if (fence == null) {
+            return caches.put(cache, key, body.getBytes(), contentType, ttl, pre);
+          }
+          return fences.write(primitives, cache, fence,
+              () -> caches.put(cache, key, body.getBytes(), contentType, ttl, pre));
         })
         .onSuccess(result -> rc.response()
             .setStatusCode(result.created() ? 201 : 200)

@@ -6,7 +6,6 @@ import io.cairn.membership.Membership;
 import io.cairn.membership.NodeId;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -25,12 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class MemberEventStream {
   private static final Logger log = LoggerFactory.getLogger(MemberEventStream.class);
-
-  /** Bytes a stream may have queued for a slow client; past it the stream is closed. */
-  static final int MAX_QUEUED_BYTES = 256 * 1024;
-
-  private static final CharSequence TEXT_EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
-  private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 
   private final RoutingContext rc;
   private final HttpServerResponse response;
@@ -54,12 +47,7 @@ final class MemberEventStream {
   void start() {
     context = Vertx.currentContext();
     Vertx vertx = rc.vertx();
-    response.setStatusCode(200)
-        .setChunked(true)
-        .putHeader(HttpHeaders.CONTENT_TYPE, TEXT_EVENT_STREAM)
-        .putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE)
-        .putHeader("X-Accel-Buffering", "no") // nginx: pass each event on at once
-        .setWriteQueueMaxSize(MAX_QUEUED_BYTES);
+    ServerSentEvents.open(response);
     response.closeHandler(v -> release("the client went away"));
     response.exceptionHandler(e -> release("the connection failed: " + e));
     rc.request().connection().shutdownHandler(v -> finish());
@@ -84,17 +72,10 @@ final class MemberEventStream {
     if (closed) {
       return;
     }
-    if (response.writeQueueFull()) {
-      log.atInfo().addKeyValue("requestId", Problems.requestId(rc))
-          .log("closing a membership event stream: the client reads too slowly ({} bytes queued)", MAX_QUEUED_BYTES);
-      release("the client reads too slowly");
-      response.reset(); // HTTP/1.x: closes the connection; HTTP/2: resets the stream
-      return;
-    }
     String text = name == null
-        ? ": keep-alive\n\n"
+        ? ServerSentEvents.HEARTBEAT
         : "event: " + name + "\nid: " + sequence++ + "\ndata: " + json + "\n\n";
-    response.write(text).onFailure(e -> release("a write failed: " + e));
+    ServerSentEvents.write(rc, "a membership event stream", text, this::release);
   }
 
   /** The server shuts the connection down: end the stream cleanly. */

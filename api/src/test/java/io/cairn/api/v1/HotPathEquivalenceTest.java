@@ -113,6 +113,15 @@ class HotPathEquivalenceTest {
     return values;
   }
 
+  private static List<String> fences() {
+    List<String> values = new ArrayList<>(List.of("lock=a", "election=a", "lock=A.b_c-d", "lock=0", "lock=",
+        "lock", "=a", "mutex=a", "LOCK=a", "lock=-a", "lock=.a", "lock=a b", " lock=a", "lock=a ", "lock=a,lock=b",
+        "lock=ü", "election=a/b", "lock==a", "lock=" + "x".repeat(256), "lock=" + "x".repeat(257),
+        "election=" + "x".repeat(256), "", " "));
+    values.add(null);
+    return values;
+  }
+
   private boolean vertxAccepts(String operationId, Input in) {
     Map<String, RequestParameter> path = params(in.path());
     Map<String, RequestParameter> query = params(in.query());
@@ -163,6 +172,12 @@ class HotPathEquivalenceTest {
     for (String tags : entityTagHeaders()) {
       inputs.add(base.header("If-Match", tags));
       inputs.add(base.header("If-None-Match", tags));
+    }
+    for (String token : ttls()) {
+      inputs.add(base.header("Cairn-Fencing-Token", token));
+    }
+    for (String fence : fences()) {
+      inputs.add(base.header("Cairn-Fence", fence));
     }
     inputs.add(Input.of("-bad", "").query("ttlMillis", "abc").header("If-Match", "abc"));
     return inputs;
