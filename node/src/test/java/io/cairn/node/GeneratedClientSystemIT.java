@@ -93,7 +93,7 @@ class GeneratedClientSystemIT {
       try (CairnProcess node = CairnProcess.startNode(dir.resolve("data"), store)) {
         ApiClient client = client(node.port());
         walkthrough(client);
-        kept = new EntriesApi(client).putEntry("users", "kept", file("{\"name\":\"Kim\"}"), null, null, null);
+        kept = new EntriesApi(client).putEntry("users", "kept", file("{\"name\":\"Kim\"}"), null, null, null, null, null);
       }
       // A new node with an empty data dir on the same PostgreSQL: the definition is gone with
       // the data dir, the rows are not; defining the cache again reads them back from the store.
@@ -117,7 +117,7 @@ class GeneratedClientSystemIT {
     assertThat(created.getConfig().getStore()).hasToString("jdbc");
 
     ApiResponse<EntryMetadata> put = entries.putEntryWithHttpInfo(
-        "users", "42", file("{\"name\":\"Ada\"}"), null, "*", null);
+        "users", "42", file("{\"name\":\"Ada\"}"), null, "*", null, null, null);
     assertThat(put.getStatusCode()).isEqualTo(201);
     long version = put.getData().getVersion();
     assertThat(header(put.getHeaders(), "ETag")).isEqualTo("\"" + version + "\"");
@@ -130,10 +130,10 @@ class GeneratedClientSystemIT {
     assertThat(header(got.getHeaders(), "ETag")).isEqualTo("\"" + version + "\"");
 
     // A conditional put with a stale ETag conflicts, and the stored value is unchanged.
-    EntryMetadata replaced = entries.putEntry("users", "42", file("{\"name\":\"Ada L.\"}"), "\"" + version + "\"", null, null);
+    EntryMetadata replaced = entries.putEntry("users", "42", file("{\"name\":\"Ada L.\"}"), "\"" + version + "\"", null, null, null, null);
     assertThat(replaced.getVersion()).isGreaterThan(version);
     ApiException conflict = catchThrowableOfType(ApiException.class,
-        () -> entries.putEntry("users", "42", file("{\"name\":\"Bob\"}"), "\"" + version + "\"", null, null));
+        () -> entries.putEntry("users", "42", file("{\"name\":\"Bob\"}"), "\"" + version + "\"", null, null, null, null));
     assertThat(conflict.getCode()).isEqualTo(412);
     assertThat(header(conflict.getResponseHeaders(), "Content-Type")).startsWith("application/problem+json");
     JsonObject problem = JsonParser.parseString(conflict.getResponseBody()).getAsJsonObject();
