@@ -14,16 +14,22 @@ import io.cairn.client.api.CachesApi;
 import io.cairn.client.api.ClusterApi;
 import io.cairn.client.api.CountersApi;
 import io.cairn.client.api.EntriesApi;
+import io.cairn.client.api.LocksApi;
 import io.cairn.client.api.RegistersApi;
+import io.cairn.client.api.SessionsApi;
 import io.cairn.client.model.BulkGetItem;
 import io.cairn.client.model.BulkGetRequest;
 import io.cairn.client.model.Cache;
 import io.cairn.client.model.CacheConfig;
 import io.cairn.client.model.CounterAdd;
 import io.cairn.client.model.EntryMetadata;
+import io.cairn.client.model.LockAcquire;
+import io.cairn.client.model.LockGrant;
 import io.cairn.client.model.RaftStatus;
 import io.cairn.client.model.Register;
 import io.cairn.client.model.RegisterWrite;
+import io.cairn.client.model.Session;
+import io.cairn.client.model.SessionCreate;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,6 +162,50 @@ class GeneratedClientSystemIT {
     assertThat(JsonParser.parseString(gone.getResponseBody()).getAsJsonObject().get("type").getAsString())
         .isEqualTo("https://cairn.io/problems/entry-not-found");
     assertThat(caches.listCaches().getCaches()).extracting(Cache::getName).contains("users");
+  }
+
+  /**
+   * A lock as an application takes it through the client: the grant carries a fencing token (body
+   * and header), a fenced write with it is accepted, and once the session has expired (no
+   * keepalive past its TTL) and another session holds the lock, the old holder is fenced off: its
+   * write is refused with 409 stale-fencing-token and its keepalive says the session is gone.
+   */
+  @Test
+  void aLockHolderIsFencedOffOnceItsSessionExpires() throws Exception {
+    try (CairnProcess node = CairnProcess.startNode(dir.resolve("data"))) {
+      ApiClient client = client(node.port());
+      SessionsApi sessions = new SessionsApi(client);
+      LocksApi locks = new LocksApi(client);
+      EntriesApi entries = new EntriesApi(client);
+      new CachesApi(client).putCache("jobs", new CacheConfig().maxEntries(100L));
+
+      Session paused = sessions.createSession(new SessionCreate().ttlMillis(1_000L));
+      ApiResponse<LockGrant> granted = locks.acquireLockWithHttpInfo("nightly", new LockAcquire().session(paused.getId()));
+      long token = granted.getData().getToken();
+      assertThat(header(granted.getHeaders(), "Cairn-Fencing-Token")).isEqualTo(Long.toString(token));
+      entries.putEntry("jobs", "report", file("{\"by\":\"paused\"}"), null, null, "lock=nightly", token, null);
+
+      // The holder stops sending keepalives (a long GC pause); another instance waits for the lock.
+      Session next = sessions.createSession(new SessionCreate().ttlMillis(10_000L));
+      LockGrant taken = locks.acquireLock("nightly", new LockAcquire().session(next.getId()).waitMillis(10_000L));
+      assertThat(taken.getToken()).isGreaterThan(token);
+      assertThat(taken.getSession()).isEqualTo(next.getId());
+
+      ApiException fenced = catchThrowableOfType(ApiException.class,
+          () -> entries.putEntry("jobs", "report", file("{\"by\":\"paused, late\"}"), null, null, "lock=nightly", token,
+              null));
+      assertThat(fenced.getCode()).isEqualTo(409);
+      assertThat(header(fenced.getResponseHeaders(), "Content-Type")).startsWith("application/problem+json");
+      assertThat(JsonParser.parseString(fenced.getResponseBody()).getAsJsonObject().get("type").getAsString())
+          .endsWith("/stale-fencing-token");
+      ApiException gone = catchThrowableOfType(ApiException.class, () -> sessions.keepAliveSession(paused.getId()));
+      assertThat(gone.getCode()).isEqualTo(404);
+
+      entries.putEntry("jobs", "report", file("{\"by\":\"next\"}"), null, null, "lock=nightly", taken.getToken(), null);
+      assertThat(new String(Files.readAllBytes(entries.getEntry("jobs", "report", null).toPath()), UTF_8))
+          .isEqualTo("{\"by\":\"next\"}");
+      locks.releaseLock("nightly", next.getId(), taken.getToken());
+    }
   }
 
   private ApiClient client(int port) {
