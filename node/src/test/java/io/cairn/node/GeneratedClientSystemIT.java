@@ -30,6 +30,7 @@ import io.cairn.client.model.Register;
 import io.cairn.client.model.RegisterWrite;
 import io.cairn.client.model.Session;
 import io.cairn.client.model.SessionCreate;
+import io.cairn.node.examples.LeaderLoop;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -205,6 +206,14 @@ class GeneratedClientSystemIT {
       assertThat(new String(Files.readAllBytes(entries.getEntry("jobs", "report", null).toPath()), UTF_8))
           .isEqualTo("{\"by\":\"next\"}");
       locks.releaseLock("nightly", next.getId(), taken.getToken());
+
+      // The README's loop, once: it takes the lock, the job writes with the token, and it lets go.
+      LeaderLoop.runOnce(client, "nightly", 3_000L, (loopToken, stillHeld) -> {
+        assertThat(loopToken).isGreaterThan(taken.getToken());
+        assertThat(stillHeld.getAsBoolean()).isTrue();
+        entries.putEntry("jobs", "report", file("{\"by\":\"loop\"}"), null, null, "lock=nightly", loopToken, null);
+      });
+      assertThat(locks.getLock("nightly").getHolder()).isNull();
     }
   }
 

@@ -19,6 +19,16 @@ import org.junit.jupiter.api.Test;
 class DocumentationTest {
   private static final Path ROOT = Path.of(System.getProperty("cairn.root", "..")).toAbsolutePath().normalize();
 
+  /** The README's Java client loop is the code of LeaderLoop, which the tests compile and run. */
+  @Test
+  void theReadmesJavaLoopIsTheCodeTheTestsRun() throws IOException {
+    String source = Files.readString(ROOT.resolve("node/src/test/java/io/cairn/node/examples/LeaderLoop.java"));
+    String marked = source.split("  // begin README\n", 2)[1].split("  // end README\n", 2)[0];
+    String dedented = marked.lines().map(l -> l.startsWith("  ") ? l.substring(2) : l)
+        .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+    assertThat(Files.readString(ROOT.resolve("README.md"))).contains("```java\n" + dedented + "```\n");
+  }
+
   @Test
   void theSampleFileIsExactlyTheDefaults() {
     Path sample = ROOT.resolve("cairn.yaml");
