@@ -794,6 +794,11 @@ public final class RaftSim {
     return true;
   }
 
+  /** When the last fault began or ended (crash, restart, pause, resume, or one {@link #scheduleFaults} made). */
+  public long lastFault() {
+    return lastFault;
+  }
+
   public long maxCommitted() {
     return maxCommitted;
   }
