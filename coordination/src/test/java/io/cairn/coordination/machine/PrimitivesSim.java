@@ -22,7 +22,6 @@ import io.cairn.coordination.machine.PrimitiveResult.Granted;
 import io.cairn.coordination.machine.PrimitiveResult.KeptAlive;
 import io.cairn.coordination.machine.PrimitiveResult.NoSession;
 import io.cairn.coordination.machine.PrimitiveResult.Queued;
-import io.cairn.coordination.machine.PrimitiveResult.Released;
 import io.cairn.coordination.machine.PrimitiveResult.Renewal;
 import io.cairn.coordination.machine.PrimitiveResult.SessionClosed;
 import io.cairn.coordination.machine.PrimitiveResult.SessionCreated;
@@ -185,6 +184,7 @@ final class PrimitivesSim {
   long closes;
   long leaseChecks;
   long livenessChecks;
+  long exclusionChecks;
   long electionChanges;
   long permitGrants;
   long unknownOutcomes;
@@ -291,7 +291,7 @@ final class PrimitivesSim {
         refusals++;
         req.client.failed(req.command);
       } else {
-        req.client.answered(req.command, result);
+        req.client.answered(req.command, req.sentNanos, result);
       }
     });
   }
@@ -482,6 +482,21 @@ final class PrimitivesSim {
     }
   }
 
+  /**
+   * Mutual exclusion as clients see it: when {@code client} learns it holds {@code lock}, no other
+   * client believes it holds it with its lease (by its own acknowledged renewals) still running.
+   */
+  void checkExclusive(Client client, String lock) {
+    for (Client other : clients) {
+      if (other != client && other.mayUse(lock)) {
+        throw new IllegalStateException("MUTUAL EXCLUSION: client " + client.id + " (session " + client.session
+            + ") was granted lock " + lock + " at " + ms(now()) + " while client " + other.id + " (session "
+            + other.session + ") holds it with its lease running");
+      }
+    }
+    exclusionChecks++;
+  }
+
   // ----------------------------------------------------------------------- liveness
 
   /**
@@ -532,6 +547,8 @@ final class PrimitivesSim {
     private boolean creating;
     private boolean renewing;
     private long lastRenewalSent;
+    /** Its own view of its lease: the latest acknowledged create or keepalive's send time + TTL. */
+    private long leaseUntil;
     private boolean busy;
     private long pausedUntil;
     private boolean dead;
@@ -588,7 +605,18 @@ final class PrimitivesSim {
         return;
       }
       busy = true;
-      sim.send(this, roll < 12 ? new CloseSession(session) : pick(roll));
+      PrimitiveCommand command = roll < 12 ? new CloseSession(session) : pick(roll);
+      if (command instanceof CloseSession) {
+        forget(); // it stops relying on its session and locks when it asks to end them
+      } else if (command instanceof Release rel) {
+        held.remove(rel.lock()); // likewise for a lock it releases
+      }
+      sim.send(this, command);
+    }
+
+    /** Whether it believes it holds {@code lock} and may still use it: its lease has not run out. */
+    boolean mayUse(String lock) {
+      return session != 0 && held.containsKey(lock) && sim.now() - leaseUntil < 0;
     }
 
     private PrimitiveCommand pick(int roll) {
@@ -630,26 +658,28 @@ final class PrimitivesSim {
       done(command);
     }
 
-    void answered(PrimitiveCommand command, PrimitiveResult result) {
+    /** The answer to {@code command}, sent at {@code sentNanos}. */
+    void answered(PrimitiveCommand command, long sentNanos, PrimitiveResult result) {
       done(command);
       if (result instanceof NoSession) {
         forget();
       } else if (result instanceof SessionCreated c) {
         forget();
         session = c.id();
-        lastRenewalSent = sim.now();
-      } else if (result instanceof KeptAlive k && !k.renewals().get(0).alive()) {
-        forget();
-      } else if (result instanceof SessionClosed) {
-        forget();
-      } else if (result instanceof Granted g) {
-        held.put(((Acquire) command).lock(), g.token());
+        lastRenewalSent = sentNanos;
+        leaseUntil = sentNanos + c.ttlMillis() * 1_000_000;
+      } else if (result instanceof KeptAlive k && k.renewals().get(0).id() == session) {
+        if (k.renewals().get(0).alive()) {
+          leaseUntil = Math.max(leaseUntil, sentNanos + ttlMillis * 1_000_000);
+        } else {
+          forget();
+        }
+      } else if (result instanceof Granted g && ((Acquire) command).sessionId() == session) {
+        String lock = ((Acquire) command).lock();
+        held.put(lock, g.token());
+        sim.checkExclusive(this, lock);
       } else if (result instanceof Queued && command instanceof Acquire a) {
         waiting.add(a.lock());
-      } else if (result instanceof Released rel && rel.remainingCount() == 0) {
-        held.remove(((Release) command).lock());
-      } else if (result instanceof PrimitiveResult.Conflict && command instanceof Release rel) {
-        held.remove(rel.lock());
       } else if (command instanceof CancelWait c) {
         waiting.remove(c.lock());
       } else if (result instanceof Elected el) {
@@ -688,6 +718,7 @@ final class PrimitivesSim {
       if (session == this.session) {
         waiting.remove(lock);
         held.put(lock, token);
+        sim.checkExclusive(this, lock);
       }
     }
 

@@ -54,10 +54,10 @@ class PrimitivesSimTest {
     assertThat(s.sessionsCreated).as("seed %d created sessions", seed).isPositive();
     assertThat(s.commands).as("seed %d applied commands", seed).isGreaterThan(s.ticks / 2);
     synchronized (TOTALS) {
-      long[] t = TOTALS.computeIfAbsent(voters, k -> new long[17]);
+      long[] t = TOTALS.computeIfAbsent(voters, k -> new long[18]);
       long[] run = {1, s.commands, s.ticks, s.sessionsCreated, s.keepAlives, s.grants, s.expiries, s.closes,
           s.leaseChecks, s.livenessChecks, s.electionChanges, s.permitGrants, s.unknownOutcomes, s.refusals,
-          s.restores, s.pauses, s.deaths};
+          s.restores, s.pauses, s.deaths, s.exclusionChecks};
       for (int i = 0; i < run.length; i++) {
         t[i] += run[i];
       }
@@ -98,8 +98,8 @@ class PrimitivesSimTest {
         "PrimitivesSimTest %d voters: %d runs passed; %d commands applied (%d ticks proposed), %d sessions created,"
             + " %d renewals, %d lock grants, %d expiries (%d lease-safety checks, %d in calm stretches),"
             + " %d closes, %d election changes, %d permit grants, %d requests with unknown outcome, %d refused,"
-            + " %d snapshot restores, %d client pauses, %d client deaths%n",
+            + " %d snapshot restores, %d client pauses, %d client deaths, %d client-side exclusion checks%n",
         n, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[8], t[9], t[7], t[10], t[11], t[12], t[13], t[14], t[15],
-        t[16]));
+        t[16], t[17]));
   }
 }
