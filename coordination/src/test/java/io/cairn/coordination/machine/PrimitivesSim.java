@@ -202,7 +202,8 @@ final class PrimitivesSim {
     double[] drops = {0, 0.02, 0.10};
     double drop = drops[random.nextInt(drops.length)];
     this.answerLoss = drop;
-    sim.network.drop(drop).delay(Duration.ofMillis(1), Duration.ofMillis(1 + random.nextInt(20))).duplicate(0.02);
+    sim.network.drop(drop).delay(Duration.ofMillis(1), Duration.ofMillis(1 + random.nextInt(20))).duplicate(0.02)
+        .traceDeliveries(false); // the trace keeps Raft's events and the primitives' applies and answers
     for (Node node : sim.nodes) {
       sim.scheduler.after(random.nextLong(TICK_INTERVAL.toNanos()), () -> tickLoop(node));
     }
@@ -258,6 +259,7 @@ final class PrimitivesSim {
       if (!req.done) {
         req.done = true;
         unknownOutcomes++;
+        sim.trace.record(now(), "TIMEOUT", "client " + client.id, null, command);
         client.failed(req.command);
       }
     });
@@ -287,6 +289,7 @@ final class PrimitivesSim {
         return;
       }
       req.done = true;
+      sim.trace.record(now(), "ANSWER", "client " + req.client.id, null, req.command + " -> " + result);
       if (result == null) {
         refusals++;
         req.client.failed(req.command);
@@ -324,6 +327,8 @@ final class PrimitivesSim {
   private void firstApply(Primitives m, long i, PrimitiveCommand command, Request req, PrimitiveResult result,
       List<PrimitiveEvent> events) {
     commands++;
+    sim.trace.record(now(), "APPLY", i, req == null ? null : "client " + req.client.id, command + " -> " + result
+        + (events.isEmpty() ? "" : " " + events));
     Supplier<String> at = () -> "at index " + i + " (" + command + " -> " + result + ")";
     if (req != null && !req.command.equals(command)) {
       throw new IllegalStateException("the request proposed at " + i + " was " + req.command + " " + at.get());
@@ -483,10 +488,15 @@ final class PrimitivesSim {
   }
 
   /**
-   * Mutual exclusion as clients see it: when {@code client} learns it holds {@code lock}, no other
-   * client believes it holds it with its lease (by its own acknowledged renewals) still running.
+   * Mutual exclusion as clients see it: when {@code client} learns it holds {@code lock}, or learns
+   * its lease runs longer, and may use the lock (its lease, by its own acknowledged renewals, has
+   * not run out), no other client may use it too. A client told of a grant after its lease ran out
+   * does not use the lock, so is not counted.
    */
   void checkExclusive(Client client, String lock) {
+    if (!client.mayUse(lock)) {
+      return;
+    }
     for (Client other : clients) {
       if (other != client && other.mayUse(lock)) {
         throw new IllegalStateException("MUTUAL EXCLUSION: client " + client.id + " (session " + client.session
@@ -671,6 +681,9 @@ final class PrimitivesSim {
       } else if (result instanceof KeptAlive k && k.renewals().get(0).id() == session) {
         if (k.renewals().get(0).alive()) {
           leaseUntil = Math.max(leaseUntil, sentNanos + ttlMillis * 1_000_000);
+          for (String lock : held.keySet()) {
+            sim.checkExclusive(this, lock);
+          }
         } else {
           forget();
         }
