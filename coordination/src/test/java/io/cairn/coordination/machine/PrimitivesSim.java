@@ -183,6 +183,8 @@ final class PrimitivesSim {
   long expiries;
   long closes;
   long leaseChecks;
+  /** The least time between a lease's end (as its client may count it) and its session's expiry. */
+  long minLeaseMargin = Long.MAX_VALUE;
   long livenessChecks;
   long exclusionChecks;
   long electionChanges;
@@ -370,6 +372,7 @@ final class PrimitivesSim {
               + ms(t.ttlNanos) + " = " + ms(safeUntil) + ": a client may still believe it holds its locks");
         }
         leaseChecks++;
+        minLeaseMargin = Math.min(minLeaseMargin, now() - safeUntil);
         if (calm(t)) {
           livenessChecks++;
         }
