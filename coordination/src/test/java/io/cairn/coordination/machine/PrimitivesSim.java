@@ -65,9 +65,16 @@ import java.util.function.Supplier;
  * session is gone (so holds and waits on nothing); every lock grant's token (from results and
  * events) is greater than every earlier one of that lock, and the state shows the last; election
  * tokens likewise; permits in use never exceed the limit. Lease safety in virtual real time: no
- * session expires before (the time its client sent its last create or keepalive that was applied)
- * + TTL. Liveness: in a stretch with no fault and one leader, a session not renewed expires within
- * {@link #LIVENESS_SLACK} after its last renewal was applied + TTL + tick interval.
+ * session expires (first applied anywhere) before the time its client sent its last create or
+ * keepalive that was applied, + TTL (every applied renewal counts, not only those whose answer
+ * reached the client: a stricter check). Mutual exclusion as clients see it: no two clients may
+ * use a lock at once, each judging by its own lease (the latest acknowledged renewal's send time
+ * + TTL). Liveness: in a stretch with no fault and one running leader, a session not renewed
+ * expires within {@link #LIVENESS_SLACK} after its last renewal was applied + TTL + tick interval.
+ *
+ * <p>The group has one spare node: {@link RaftSim#scheduleFaults} also changes the voters, keeping
+ * between n - 1 (at least 2) and n + 1 of them. A failure's trace holds Raft's events and the
+ * primitives' applies, answers and timeouts (not every message delivery).
  */
 final class PrimitivesSim {
   static final Duration TICK_INTERVAL = Duration.ofMillis(100);

@@ -26,7 +26,8 @@ import java.util.function.Function;
  * a durable log after a small random delay, in order; then report {@code persisted}, send
  * {@code sendAfterPersist}, apply {@code commit}, answer {@code reads}). A crash loses every batch
  * not yet durable (an unfinished snapshot install too); a restart rebuilds the core from what was.
- * The state machine is a register plus a running hash of every entry applied; a shell may snapshot
+ * The state machine is a register plus a running hash of every entry applied (and, if a layer
+ * plugs one in with {@link #replicas}, a {@link Replica} of its own); a shell may snapshot
  * it at any point ({@link #compact}), after which the durable log starts after the snapshot. The
  * group may have more nodes than voters: the rest wait, with empty logs, to be added
  * ({@link #changeVoters}).
@@ -148,7 +149,7 @@ public final class RaftSim {
   public final SimNetwork<RaftMessage> network;
   public final Node[] nodes;
   private Function<Node, Replica> replicas = node -> NO_REPLICA;
-  /** When the last fault was injected or healed by {@link #scheduleFaults}, in virtual nanos. */
+  /** When the last fault began or ended, in virtual elapsed nanos: see {@link #lastFault()}. */
   long lastFault;
   final List<NodeId> voters = new ArrayList<>();
   private String replayTest = "RaftSimTest";
