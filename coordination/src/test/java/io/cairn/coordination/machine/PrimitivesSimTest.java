@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PrimitivesSimTest {
   /** CI default per test: both groups together in well under a minute on the 2-core build machine. */
-  static final int CI_SEEDS = 120;
+  static final int CI_SEEDS = 80;
   static final Duration FAULT_PHASE = Duration.ofSeconds(20);
   static final Duration CALM_PHASE = Duration.ofSeconds(10);
   private static final Map<Integer, long[]> TOTALS = new TreeMap<>();
