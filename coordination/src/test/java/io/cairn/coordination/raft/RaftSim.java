@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * A simulated Raft group: {@code n} {@link RaftCore}s on one thread, a virtual clock, a seeded lossy
@@ -25,7 +26,8 @@ import java.util.function.BooleanSupplier;
  * a durable log after a small random delay, in order; then report {@code persisted}, send
  * {@code sendAfterPersist}, apply {@code commit}, answer {@code reads}). A crash loses every batch
  * not yet durable (an unfinished snapshot install too); a restart rebuilds the core from what was.
- * The state machine is a register plus a running hash of every entry applied; a shell may snapshot
+ * The state machine is a register plus a running hash of every entry applied (and, if a layer
+ * plugs one in with {@link #replicas}, a {@link Replica} of its own); a shell may snapshot
  * it at any point ({@link #compact}), after which the durable log starts after the snapshot. The
  * group may have more nodes than voters: the rest wait, with empty logs, to be added
  * ({@link #changeVoters}).
@@ -49,16 +51,47 @@ import java.util.function.BooleanSupplier;
  *       before the read was asked for.
  * </ul>
  */
-final class RaftSim {
+public final class RaftSim {
+  /**
+   * A state machine that each node's simulated shell applies committed entries to, beside the
+   * simulation's own register (for layers such as the primitives simulation in another package).
+   * A node gets a new one from the factory at start and at every restart (memory is lost); its
+   * snapshot rides in the node's snapshots and is restored from them (at restart and on install).
+   */
+  public interface Replica {
+    /** Applies a committed entry of any type (no-ops and voter changes too), in index order. */
+    void apply(LogEntry entry);
+
+    /** The state as of the last entry applied. */
+    byte[] snapshot();
+
+    /** Replaces the state with {@link #snapshot()}'s bytes, taken at {@code index}. */
+    void restore(long index, byte[] snapshot);
+  }
+
+  private static final Replica NO_REPLICA = new Replica() {
+    @Override
+    public void apply(LogEntry entry) {}
+
+    @Override
+    public byte[] snapshot() {
+      return new byte[0];
+    }
+
+    @Override
+    public void restore(long index, byte[] snapshot) {}
+  };
+
   static final RaftSettings SETTINGS = RaftSettings.FAST_TEST;
   private static final long TICK_NANOS = Duration.ofMillis(5).toNanos();
 
-  final class Node {
-    final int index;
-    final NodeId id;
-    RaftCore core;
-    boolean up = true;
-    boolean paused;
+  public final class Node {
+    public final int index;
+    public final NodeId id;
+    public RaftCore core;
+    public boolean up = true;
+    public boolean paused;
+    Replica replica = NO_REPLICA;
     int incarnation;
     long walTail;
     // What the simulated disk holds.
@@ -108,13 +141,16 @@ final class RaftSim {
   record PendingRead(long requestId, long minIndex) {}
 
   final long seed;
-  final int n;
+  public final int n;
   private final SplittableRandom random;
   final SimClock clock;
-  final SimScheduler scheduler;
-  final SimTrace trace = new SimTrace().formatter(String::valueOf);
-  final SimNetwork<RaftMessage> network;
-  final Node[] nodes;
+  public final SimScheduler scheduler;
+  public final SimTrace trace = new SimTrace().formatter(String::valueOf);
+  public final SimNetwork<RaftMessage> network;
+  public final Node[] nodes;
+  private Function<Node, Replica> replicas = node -> NO_REPLICA;
+  /** When the last fault began or ended, in virtual elapsed nanos: see {@link #lastFault()}. */
+  long lastFault;
   final List<NodeId> voters = new ArrayList<>();
   private String replayTest = "RaftSimTest";
 
@@ -141,12 +177,12 @@ final class RaftSim {
   long transfersAborted;
   long voterChanges;
 
-  RaftSim(int n, long seed) {
+  public RaftSim(int n, long seed) {
     this(n, n, seed);
   }
 
   /** {@code nodes} nodes, of which the first {@code voters} are the bootstrap voter set. */
-  RaftSim(int voters, int nodes, long seed) {
+  public RaftSim(int voters, int nodes, long seed) {
     this(nodes, seed, voters);
   }
 
@@ -173,16 +209,25 @@ final class RaftSim {
     }
   }
 
-  RaftSim replayTest(String test) {
+  public RaftSim replayTest(String test) {
     this.replayTest = test;
     return this;
   }
 
-  SplittableRandom random() {
+  /** Every node applies committed entries to a {@link Replica} from {@code factory} too (call before running). */
+  public RaftSim replicas(Function<Node, Replica> factory) {
+    this.replicas = factory;
+    for (Node node : nodes) {
+      node.replica = factory.apply(node);
+    }
+    return this;
+  }
+
+  public SplittableRandom random() {
     return random;
   }
 
-  long now() {
+  public long now() {
     return clock.nowNanos();
   }
 
@@ -298,7 +343,9 @@ final class RaftSim {
   }
 
   private static byte[] encodeState(Node node) {
-    return ByteBuffer.allocate(24).putLong(node.applied).putLong(node.register).putLong(node.hash).array();
+    byte[] replica = node.replica.snapshot();
+    return ByteBuffer.allocate(24 + replica.length).putLong(node.applied).putLong(node.register).putLong(node.hash)
+        .put(replica).array();
   }
 
   /** Replaces the node's state machine with a snapshot's, which must be the committed prefix's. */
@@ -308,6 +355,9 @@ final class RaftSim {
     node.register = b.getLong();
     node.hash = b.getLong();
     node.applied = index;
+    byte[] replica = new byte[b.remaining()];
+    b.get(replica);
+    node.replica.restore(index, replica);
     node.appliedVoters = snap.voters();
     if (index != snap.index() || node.hash != prefixHash(index)) {
       throw new IllegalStateException("State Machine Safety: " + node.id + " restores " + snap + " at " + index
@@ -319,7 +369,7 @@ final class RaftSim {
    * The node's shell snapshots its state machine at what it has applied, stores it durably (its
    * durable log then starts after it) and tells the core to compact.
    */
-  void compact(Node node) {
+  public void compact(Node node) {
     if (!node.up || node.applied <= node.core.snapshotIndex()) {
       return;
     }
@@ -358,6 +408,7 @@ final class RaftSim {
       } else if (e.type() == LogEntry.Type.CONFIG) {
         node.appliedVoters = e.voters();
       }
+      node.replica.apply(e);
       PendingWrite w = node.writes.remove(e.index());
       if (w != null && w.term() == e.term()) {
         maxAckedWrite = Math.max(maxAckedWrite, e.index());
@@ -462,8 +513,111 @@ final class RaftSim {
 
   // ------------------------------------------------------------------------- clients, faults
 
+  /** Shells snapshot their state machines now and then, the leader's more often (so it must send them). */
+  public void scheduleCompactions(SplittableRandom r, long end) {
+    scheduler.after(r.nextLong(50_000_000, 600_000_000), () -> {
+      if (scheduler.now() >= end) {
+        return;
+      }
+      Node node = r.nextBoolean() ? leader().orElse(nodes[r.nextInt(n)]) : nodes[r.nextInt(n)];
+      compact(node);
+      scheduleCompactions(r, end);
+    });
+  }
+
+  /**
+   * The leader adds a node from the pool or removes a voter (itself, at times), keeping between
+   * {@code n - 1} (at least 2) and {@code n + 1} voters.
+   */
+  private void changeVotersAtRandom(SplittableRandom r, Node leader, int n) {
+    List<NodeId> current = leader.core.voters();
+    List<NodeId> next = new ArrayList<>(current);
+    List<NodeId> outside = new ArrayList<>();
+    for (Node node : nodes) {
+      if (!current.contains(node.id)) {
+        outside.add(node.id);
+      }
+    }
+    boolean add = !outside.isEmpty() && current.size() < n + 1
+        && (current.size() <= Math.max(2, n - 1) || r.nextBoolean());
+    if (add) {
+      next.add(outside.get(r.nextInt(outside.size())));
+    } else if (current.size() > Math.max(2, n - 1)) {
+      next.remove(r.nextInt(next.size()));
+    } else {
+      return;
+    }
+    changeVoters(leader, next);
+  }
+
+  /**
+   * Until {@code end}, every 0.2–1.5 s: isolate the leader, split the group at random, block one
+   * way, heal, crash a node (the leader at times) and restart it later, pause one, hand leadership
+   * over, or change the voters. {@link #lastFault} tells when the last one began or ended.
+   */
+  public void scheduleFaults(SplittableRandom r, long end) {
+    scheduler.after(r.nextLong(200_000_000, 1_500_000_000), () -> {
+      if (scheduler.now() >= end) {
+        return;
+      }
+      lastFault = scheduler.now();
+      int victim = r.nextInt(n);
+      switch (r.nextInt(11)) {
+        case 0 -> leader().ifPresent(l -> {
+          network.heal();
+          network.partition(new int[] {l.index}, allBut(l.index));
+        });
+        case 1 -> {
+          network.heal();
+          List<Integer> a = new ArrayList<>();
+          List<Integer> b = new ArrayList<>();
+          for (int i = 0; i < n; i++) {
+            (r.nextBoolean() ? a : b).add(i);
+          }
+          network.partition(a.stream().mapToInt(Integer::intValue).toArray(),
+              b.stream().mapToInt(Integer::intValue).toArray());
+        }
+        case 2 -> network.blockOneWay(new int[] {victim}, allBut(victim));
+        case 3 -> network.blockOneWay(allBut(victim), new int[] {victim});
+        case 4 -> network.heal();
+        case 5 -> {
+          Node node = r.nextBoolean() ? leader().orElse(nodes[victim]) : nodes[victim];
+          crash(node);
+          scheduler.after(r.nextLong(50_000_000, 2_000_000_000), () -> restart(node));
+        }
+        case 6 -> {
+          Node node = r.nextBoolean() ? leader().orElse(nodes[victim]) : nodes[victim];
+          if (node.up && !node.paused) {
+            pause(node); // a long GC or SIGSTOP: it wakes believing what it believed
+            scheduler.after(r.nextLong(50_000_000, 1_500_000_000), () -> resume(node));
+          }
+        }
+        case 7 -> leader().ifPresent(l -> {
+          List<NodeId> others = l.core.voters().stream().filter(v -> !v.equals(l.id)).toList();
+          transfer(l, others.get(r.nextInt(others.size())));
+        });
+        case 8, 9 -> leader().ifPresent(l -> changeVotersAtRandom(r, l, voters.size()));
+        default -> { }
+      }
+      scheduleFaults(r, end);
+    });
+  }
+
+  /** Every fault stops: partitions heal, crashed nodes restart, the network stops losing. */
+  public void heal() {
+    network.heal();
+    network.drop(0).duplicate(0);
+    for (Node node : nodes) {
+      if (node.paused) {
+        resume(node);
+      }
+      restart(node);
+    }
+  }
+
+
   /** The up node that leads the highest term, if any. */
-  Optional<Node> leader() {
+  public Optional<Node> leader() {
     Node best = null;
     for (Node node : nodes) {
       if (node.up && node.core.role() == Role.LEADER && (best == null || node.core.term() > best.core.term())) {
@@ -475,10 +629,14 @@ final class RaftSim {
 
   /** A client write at {@code node}; its acknowledgement is the node applying it. */
   Submission write(Node node) {
+    return propose(node, ByteBuffer.allocate(8).putLong(nextRequestId++).array());
+  }
+
+  /** A client command at {@code node}; its acknowledgement is the node applying it. */
+  public Submission propose(Node node, byte[] command) {
     if (!node.up || node.paused) { // a client cannot reach a stopped process
       return new Submission.Refused(Submission.Reason.NOT_LEADER, Optional.empty());
     }
-    byte[] command = ByteBuffer.allocate(8).putLong(nextRequestId++).array();
     Submission s = node.core.propose(now(), command);
     if (s instanceof Accepted a) {
       node.writes.put(a.index(), new PendingWrite(a.index(), a.term()));
@@ -529,17 +687,19 @@ final class RaftSim {
   }
 
   /** Stops a node as SIGSTOP would: no ticks, nothing sent or received; its state is kept. */
-  void pause(Node node) {
+  public void pause(Node node) {
+    lastFault = scheduler.now();
     node.paused = true;
     network.down(node.index);
   }
 
-  void resume(Node node) {
+  public void resume(Node node) {
+    lastFault = scheduler.now();
     node.paused = false;
     network.up(node.index);
   }
 
-  void crash(Node node) {
+  public void crash(Node node) {
     if (!node.up) {
       return;
     }
@@ -548,6 +708,7 @@ final class RaftSim {
     }
     node.up = false;
     crashes++;
+    lastFault = scheduler.now();
     node.incarnation++;
     node.core = null;
     node.writes.clear();
@@ -555,12 +716,14 @@ final class RaftSim {
     network.down(node.index);
   }
 
-  void restart(Node node) {
+  public void restart(Node node) {
     if (node.up) {
       return;
     }
     node.core = new RaftCore(node.id, voters, SETTINGS, node.durable(), random.split());
     node.up = true;
+    lastFault = scheduler.now();
+    node.replica = replicas.apply(node);
     node.walTail = scheduler.now();
     node.applied = 0;
     node.register = 0;
@@ -578,7 +741,7 @@ final class RaftSim {
     return Integer.parseInt(id.value().substring(1)) - 1;
   }
 
-  int[] allBut(int i) {
+  public int[] allBut(int i) {
     int[] out = new int[n - 1];
     int k = 0;
     for (int j = 0; j < n; j++) {
@@ -598,7 +761,7 @@ final class RaftSim {
   }
 
   /** Runs {@code body}; any failure becomes a SimFailure with the seed, replay command and trace. */
-  void run(Runnable body) {
+  public void run(Runnable body) {
     try {
       body.run();
     } catch (Throwable t) {
@@ -632,7 +795,12 @@ final class RaftSim {
     return true;
   }
 
-  long maxCommitted() {
+  /** When the last fault began or ended (crash, restart, pause, resume, or one {@link #scheduleFaults} made). */
+  public long lastFault() {
+    return lastFault;
+  }
+
+  public long maxCommitted() {
     return maxCommitted;
   }
 

@@ -7,8 +7,6 @@ import io.cairn.coordination.raft.Submission.Accepted;
 import io.cairn.coordination.raft.Submission.Refused;
 import io.cairn.sim.Seeds;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.SplittableRandom;
@@ -66,10 +64,10 @@ class RaftSimTest {
     sim.run(() -> {
       long end = sim.scheduler.now() + FAULT_PHASE.toNanos();
       scheduleClients(sim, r, end);
-      scheduleFaults(sim, r, end);
-      scheduleCompactions(sim, r, end);
+      sim.scheduleFaults(r, end);
+      sim.scheduleCompactions(r, end);
       sim.scheduler.runUntil(end);
-      heal(sim);
+      sim.heal();
       requireLiveness(sim);
       assertThat(sim.acknowledgedWrites).as("writes acknowledged during the run").isPositive();
     });
@@ -114,102 +112,6 @@ class RaftSimTest {
       }
       scheduleClients(sim, r, end);
     });
-  }
-
-  /** Shells snapshot their state machines now and then, the leader's more often (so it must send them). */
-  private static void scheduleCompactions(RaftSim sim, SplittableRandom r, long end) {
-    sim.scheduler.after(r.nextLong(50_000_000, 600_000_000), () -> {
-      if (sim.scheduler.now() >= end) {
-        return;
-      }
-      Node node = r.nextBoolean() ? sim.leader().orElse(sim.nodes[r.nextInt(sim.n)]) : sim.nodes[r.nextInt(sim.n)];
-      sim.compact(node);
-      scheduleCompactions(sim, r, end);
-    });
-  }
-
-  /**
-   * The leader adds a node from the pool or removes a voter (itself, at times), keeping between
-   * {@code n - 1} (at least 2) and {@code n + 1} voters.
-   */
-  private static void changeVoters(RaftSim sim, SplittableRandom r, Node leader, int n) {
-    List<io.cairn.membership.NodeId> current = leader.core.voters();
-    List<io.cairn.membership.NodeId> next = new ArrayList<>(current);
-    List<io.cairn.membership.NodeId> outside = new ArrayList<>();
-    for (Node node : sim.nodes) {
-      if (!current.contains(node.id)) {
-        outside.add(node.id);
-      }
-    }
-    boolean add = !outside.isEmpty() && current.size() < n + 1
-        && (current.size() <= Math.max(2, n - 1) || r.nextBoolean());
-    if (add) {
-      next.add(outside.get(r.nextInt(outside.size())));
-    } else if (current.size() > Math.max(2, n - 1)) {
-      next.remove(r.nextInt(next.size()));
-    } else {
-      return;
-    }
-    sim.changeVoters(leader, next);
-  }
-
-  private static void scheduleFaults(RaftSim sim, SplittableRandom r, long end) {
-    sim.scheduler.after(r.nextLong(200_000_000, 1_500_000_000), () -> {
-      if (sim.scheduler.now() >= end) {
-        return;
-      }
-      int victim = r.nextInt(sim.n);
-      switch (r.nextInt(11)) {
-        case 0 -> sim.leader().ifPresent(l -> {
-          sim.network.heal();
-          sim.network.partition(new int[] {l.index}, sim.allBut(l.index));
-        });
-        case 1 -> {
-          sim.network.heal();
-          List<Integer> a = new ArrayList<>();
-          List<Integer> b = new ArrayList<>();
-          for (int i = 0; i < sim.n; i++) {
-            (r.nextBoolean() ? a : b).add(i);
-          }
-          sim.network.partition(a.stream().mapToInt(Integer::intValue).toArray(),
-              b.stream().mapToInt(Integer::intValue).toArray());
-        }
-        case 2 -> sim.network.blockOneWay(new int[] {victim}, sim.allBut(victim));
-        case 3 -> sim.network.blockOneWay(sim.allBut(victim), new int[] {victim});
-        case 4 -> sim.network.heal();
-        case 5 -> {
-          Node node = r.nextBoolean() ? sim.leader().orElse(sim.nodes[victim]) : sim.nodes[victim];
-          sim.crash(node);
-          sim.scheduler.after(r.nextLong(50_000_000, 2_000_000_000), () -> sim.restart(node));
-        }
-        case 6 -> {
-          Node node = r.nextBoolean() ? sim.leader().orElse(sim.nodes[victim]) : sim.nodes[victim];
-          if (node.up && !node.paused) {
-            sim.pause(node); // a long GC or SIGSTOP: it wakes believing what it believed
-            sim.scheduler.after(r.nextLong(50_000_000, 1_500_000_000), () -> sim.resume(node));
-          }
-        }
-        case 7 -> sim.leader().ifPresent(l -> {
-          List<io.cairn.membership.NodeId> others = l.core.voters().stream().filter(v -> !v.equals(l.id)).toList();
-          sim.transfer(l, others.get(r.nextInt(others.size())));
-        });
-        case 8, 9 -> sim.leader().ifPresent(l -> changeVoters(sim, r, l, sim.voters.size()));
-        default -> { }
-      }
-      scheduleFaults(sim, r, end);
-    });
-  }
-
-  /** Every fault stops: partitions heal, crashed nodes restart, the network stops losing. */
-  static void heal(RaftSim sim) {
-    sim.network.heal();
-    sim.network.drop(0).duplicate(0);
-    for (Node node : sim.nodes) {
-      if (node.paused) {
-        sim.resume(node);
-      }
-      sim.restart(node);
-    }
   }
 
   /** A leader is elected and a new write is applied by every node within the bound. */
