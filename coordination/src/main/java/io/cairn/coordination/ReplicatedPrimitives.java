@@ -31,6 +31,7 @@ import io.cairn.coordination.machine.Primitives.ElectionView;
 import io.cairn.coordination.machine.Primitives.LockView;
 import io.cairn.coordination.machine.Primitives.SemaphoreView;
 import io.cairn.coordination.machine.Primitives.SessionView;
+import io.cairn.coordination.machine.TickClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -51,11 +52,11 @@ import org.slf4j.LoggerFactory;
  * for it.
  *
  * <p><b>The clock.</b> While this node leads, every {@link #TICK_INTERVAL} it proposes a {@link
- * Tick} carrying the time elapsed on its monotonic clock since its previous tick proposal in the
- * same term, and 0 for its first tick of a term, as {@link Primitives} requires. It skips ticks
- * while no session lives and no lock delay runs ({@link Primitives#needsTime}); the next tick then
- * counts the time skipped, which charges no session (see {@link Primitives}). The remainder below
- * a millisecond is carried to the next tick, so the logical clock does not drift behind.
+ * Tick} carrying what its {@link TickClock} says: the time elapsed on its monotonic clock since its
+ * previous tick proposal in the same term, and 0 for its first tick of a term, as {@link
+ * Primitives} requires (PrimitivesSimTest checks this rule under faults). It skips ticks while no
+ * session lives and no lock delay runs ({@link Primitives#needsTime}); the next tick then counts
+ * the time skipped, which charges no session (see {@link Primitives}).
  *
  * <p><b>Keepalives are batched.</b> While one keepalive command of this node is on its way to the
  * log, the keepalives that arrive meanwhile wait and then go together as one {@link KeepAlive}
@@ -89,8 +90,7 @@ public final class ReplicatedPrimitives implements PrimitiveService {
 
   // On the coordination verticle's context only:
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
-  private long tickTerm;
-  private long lastTickNanos;
+  private final TickClock clock = TickClock.perTerm();
   private volatile Primitives.Stats stats = new Primitives().stats();
 
   // Keepalive batching, from any thread:
@@ -137,19 +137,10 @@ public final class ReplicatedPrimitives implements PrimitiveService {
   // ------------------------------------------------------------------------------ the clock
 
   private void tick(long term) {
-    long now = System.nanoTime();
-    long elapsed;
-    if (term != tickTerm) {
-      tickTerm = term;
-      lastTickNanos = now;
-      elapsed = 0;
-    } else {
-      if (!state.primitives().needsTime()) {
-        return;
-      }
-      elapsed = Math.min((now - lastTickNanos) / 1_000_000, Primitives.MAX_TICK_MILLIS);
-      lastTickNanos = elapsed == Primitives.MAX_TICK_MILLIS ? now : lastTickNanos + elapsed * 1_000_000;
+    if (clock.counting(term) && !state.primitives().needsTime()) {
+      return;
     }
+    long elapsed = clock.next(term, System.nanoTime());
     coordination.proposeHere(to(PRIMITIVES, new Tick(elapsed).encode()))
         .onFailure(e -> log.debug("a tick was not committed: {}", e.toString()));
   }

@@ -21,6 +21,18 @@ class TickClockTest {
   }
 
   @Test
+  void aGapLongerThanOneTickMayCountIsCountedOnceAtTheMost() {
+    TickClock c = TickClock.perTerm();
+    assertThat(c.counting(3)).isFalse();
+    assertThat(c.next(3, 0)).isZero();
+    assertThat(c.counting(3)).isTrue();
+    assertThat(c.counting(4)).isFalse();
+    long gap = 3 * Primitives.MAX_TICK_MILLIS * MS; // an idle leader skipped its ticks for three hours
+    assertThat(c.next(3, gap)).isEqualTo(Primitives.MAX_TICK_MILLIS);
+    assertThat(c.next(3, gap + 100 * MS)).isEqualTo(100); // never the rest of the gap again
+  }
+
+  @Test
   void theWrongRuleCountsAcrossTerms() {
     TickClock c = TickClock.neverReset();
     assertThat(c.next(3, 0)).isZero();
