@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A coordination group in this JVM on real sockets: each node has its own Vert.x, its own
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  * Vert.x without a goodbye; {@link #restart} brings it back on a new port from its log.
  */
 final class CoordinationCluster implements AutoCloseable {
+  private static final Duration EVENTUALLY = Duration.ofSeconds(30);
   final List<NodeId> ids = new ArrayList<>();
   final Faults faults;
   private final Path root;
@@ -173,6 +175,26 @@ final class CoordinationCluster implements AutoCloseable {
         Vertx v = nodes[i].vertx();
         nodes[i] = null;
         await(v.close());
+      }
+    }
+  }
+
+  /** Retries {@code action} until it returns without throwing, for at most 30 s. */
+  static <T> T eventually(Supplier<T> action) {
+    long deadline = System.nanoTime() + EVENTUALLY.toNanos();
+    while (true) {
+      try {
+        return action.get();
+      } catch (RuntimeException | AssertionError e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.cairn.coordination;
 
 import static io.cairn.coordination.CoordinationCluster.await;
+import static io.cairn.coordination.CoordinationCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * new ports.
  */
 class CoordinationIT {
-  private static final Duration DEADLINE = Duration.ofSeconds(30);
 
   @TempDir
   Path dir;
@@ -46,25 +45,6 @@ class CoordinationIT {
     }
   }
 
-  /** Retries {@code action} until it returns without throwing. */
-  private static <T> T eventually(Supplier<T> action) {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (true) {
-      try {
-        return action.get();
-      } catch (RuntimeException | AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
-  }
 
   private static long written(RegisterResult r) {
     assertThat(r).isInstanceOf(RegisterResult.Written.class);

@@ -1,6 +1,7 @@
 package io.cairn.coordination;
 
 import static io.cairn.coordination.CoordinationCluster.await;
+import static io.cairn.coordination.CoordinationCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.coordination.PrimitiveService.ElectionChanges;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and a long poll whose leader crashes.
  */
 class PrimitivesIT {
-  private static final Duration DEADLINE = Duration.ofSeconds(30);
 
   @TempDir
   Path dir;
@@ -52,25 +51,6 @@ class PrimitivesIT {
 
   private PrimitiveService via(int node) {
     return cluster.node(node).primitives();
-  }
-
-  private static <T> T eventually(Supplier<T> action) {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (true) {
-      try {
-        return action.get();
-      } catch (RuntimeException | AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
   }
 
   private long session(int node, long ttl) {
