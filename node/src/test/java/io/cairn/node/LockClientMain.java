@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * SESSION  &lt;session&gt; &lt;time&gt;
  * LOST     &lt;session&gt; &lt;time&gt;                                      (a keepalive or an acquire answered 404)
  * ENTER    &lt;token&gt; &lt;session&gt; &lt;count&gt; &lt;start&gt; &lt;end&gt; &lt;how&gt;         (granted; how: 200, or resolved after an unknown answer)
+ * ACQUIRE  &lt;outcome&gt; &lt;session&gt; &lt;start&gt; &lt;end&gt;                   (not granted: the status, refused-connection, or unknown-... / unresolved-... after an unknown answer)
  * WRITE    &lt;token&gt; &lt;i&gt; &lt;status&gt; &lt;start&gt; &lt;end&gt; &lt;value or problem&gt;  (status: the HTTP status, IO without an answer)
  * RELEASE  &lt;token&gt; &lt;status&gt; &lt;start&gt; &lt;end&gt; &lt;remainingCount or -1&gt;
  * </pre>
@@ -38,10 +39,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stale holder and the cache. {@code --dwell} sleeps before each write, so that the test can catch
  * it holding the lock.
  *
- * <p>Arguments: {@code name nodesFile fenceBase cache key logFile stopFile ttlMillis waitMillis
+ * <p>Arguments: {@code name nodesFile fenceFile cache key logFile stopFile ttlMillis waitMillis
  * writes dwellMillis}. The nodes file lists the nodes' base URLs, one a line; it is read again
  * before each request, so the test can change it as nodes die and come back. Fenced writes all go
- * to {@code fenceBase}, one node: the fence of a cache is kept by the node that serves it.
+ * to one node, the base URL in the fence file (the client starts once that file exists): the
+ * fence of a cache is kept by the node that serves it.
  */
 public final class LockClientMain {
   private static final String LOCK = "job";
@@ -49,7 +51,8 @@ public final class LockClientMain {
 
   private final String name;
   private final Path nodesFile;
-  private final String fenceBase;
+  private final Path fenceFile;
+  private String fenceBase;
   private final String cache;
   private final String key;
   private final Writer log;
@@ -67,7 +70,7 @@ public final class LockClientMain {
   private LockClientMain(String[] a) throws IOException {
     name = a[0];
     nodesFile = Path.of(a[1]);
-    fenceBase = a[2];
+    fenceFile = Path.of(a[2]);
     cache = a[3];
     key = a[4];
     log = Files.newBufferedWriter(Path.of(a[5]), UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -83,6 +86,10 @@ public final class LockClientMain {
   }
 
   private void run() throws Exception {
+    while (!Files.exists(fenceFile)) { // the test writes it once the cache exists
+      Thread.sleep(20);
+    }
+    fenceBase = Files.readString(fenceFile, UTF_8).strip();
     Thread keepalive = new Thread(this::keepAlive, "keepalive");
     keepalive.setDaemon(true);
     keepalive.start();
@@ -164,9 +171,13 @@ public final class LockClientMain {
       r = send(post(node, "/v1/locks/" + LOCK, new JsonObject().put("session", s).put("waitMillis", waitMillis)),
           TIMEOUT.plusMillis(waitMillis));
     } catch (ConnectException e) {
-      return null; // never sent: a dead node
+      log("ACQUIRE refused-connection " + s + " " + start + " " + now()); // never sent: a dead node
+      return null;
     } catch (IOException e) {
       return resolve(s, start, "IO");
+    }
+    if (r.statusCode() != 200 && r.statusCode() < 500) {
+      log("ACQUIRE " + r.statusCode() + " " + s + " " + start + " " + now());
     }
     switch (r.statusCode()) {
       case 200 -> {
@@ -184,6 +195,7 @@ public final class LockClientMain {
         return null;
       }
       case 503 -> {
+        log("ACQUIRE 503 " + s + " " + start + " " + now());
         Thread.sleep(100);
         return null;
       }
@@ -201,6 +213,7 @@ public final class LockClientMain {
         if (r.statusCode() == 200) {
           JsonObject holder = new JsonObject(r.body()).getJsonObject("holder");
           if (holder == null || holder.getLong("session") != s) {
+            log("ACQUIRE unknown-" + how + " " + s + " " + start + " " + now());
             return null;
           }
           long token = holder.getLong("token");
@@ -213,6 +226,7 @@ public final class LockClientMain {
       }
       Thread.sleep(100);
     }
+    log("ACQUIRE unresolved-" + how + " " + s + " " + start + " " + now());
     return null;
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cairn.node.VoterGroup.Node;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -18,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -87,12 +90,14 @@ class LockSystemIT {
   private final Map<String, CairnProcess> clients = new LinkedHashMap<>();
   private Path nodesFile;
   private Path stopFile;
+  private Path fenceFile;
 
   @BeforeEach
   void newGroup() throws IOException {
     group = new VoterGroup(CairnProcess.newDir(dir, "nodes"), LOGS, Duration.ofSeconds(10));
     nodesFile = dir.resolve("nodes.txt");
     stopFile = dir.resolve("stop");
+    fenceFile = dir.resolve("fence.txt");
   }
 
   @AfterEach
@@ -113,6 +118,16 @@ class LockSystemIT {
   void fencedWritesStayInTokenOrderThroughALeaderKillAndAHolderFrozenPastItsTtl() throws Exception {
     long began = System.nanoTime();
     List<Node> nodes = group.startThree();
+    writeNodes(nodes);
+    String paused = "c0";
+    for (int i = 0; i < CLIENTS; i++) { // their JVMs start while the group elects; they wait for the fence file
+      String name = "c" + i;
+      boolean dwells = name.equals(paused);
+      clients.put(name, CairnProcess.startMain(dir, LockClientMain.class, name, nodesFile.toString(),
+          fenceFile.toString(), CACHE, KEY, clientLog(name).toString(), stopFile.toString(), Long.toString(TTL_MILLIS),
+          Long.toString(WAIT_MILLIS), Integer.toString(dwells ? PAUSED_WRITES : WRITES),
+          Long.toString(dwells ? PAUSED_DWELL_MILLIS : 0)));
+    }
     String leaderId = group.awaitOneLeader(nodes);
     Node leader = VoterGroup.node(nodes, leaderId);
     Node fence = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
@@ -121,20 +136,10 @@ class LockSystemIT {
     HttpResponse<String> created = group.send(HttpRequest.newBuilder(fence.uri("/v1/caches/" + CACHE))
         .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"maxEntries\":100}")));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    writeNodes(nodes);
-
-    String paused = "c0";
-    for (int i = 0; i < CLIENTS; i++) {
-      String name = "c" + i;
-      boolean dwells = name.equals(paused);
-      clients.put(name, CairnProcess.startMain(dir, LockClientMain.class, name, nodesFile.toString(), fence.base(),
-          CACHE, KEY, clientLog(name).toString(), stopFile.toString(), Long.toString(TTL_MILLIS),
-          Long.toString(WAIT_MILLIS), Integer.toString(dwells ? PAUSED_WRITES : WRITES),
-          Long.toString(dwells ? PAUSED_DWELL_MILLIS : 0)));
-    }
+    Files.writeString(fenceFile, fence.base() + "\n", UTF_8);
     long loadStart = System.nanoTime();
 
-    // ---- the leader dies under load, and comes back on new ports
+    // ---- the leader dies under load, and comes back on new ports (while a holder is frozen below)
     awaitLogs("3 accepted writes", h -> h.accepted().size() >= 3);
     leader.process().kill();
     long killedAt = LockClientMain.now();
@@ -143,20 +148,26 @@ class LockSystemIT {
     System.out.printf("killed the leader %s %d ms into the load%n", leaderId, millisSince(loadStart));
     awaitLogs("a grant after the kill", h -> h.grants().stream().anyMatch(g -> g.start() > killedAt));
     System.out.printf("lock granted again %d ms after the kill%n", (LockClientMain.now() - killedAt) / 1000);
-    Node restarted = group.start(leaderId, VoterGroup.freePort(),
-        survivors.stream().map(Node::clusterAddress).collect(Collectors.joining(",")));
-    List<Node> all = new ArrayList<>(survivors);
-    all.add(restarted);
-    writeNodes(all);
-    System.out.printf("%s restarted on new ports %d ms into the load%n", leaderId, millisSince(loadStart));
+    CompletableFuture<Node> restart = CompletableFuture.supplyAsync(() -> {
+      try {
+        Node restarted = group.start(leaderId, VoterGroup.freePort(),
+            survivors.stream().map(Node::clusterAddress).collect(Collectors.joining(",")));
+        List<Node> all = new ArrayList<>(survivors);
+        all.add(restarted);
+        writeNodes(all);
+        System.out.printf("%s restarted on new ports %d ms into the load%n", leaderId, millisSince(loadStart));
+        return restarted;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
 
     // ---- a holder frozen past its TTL
-    Pause pause = freezeHolder(clients.get(paused), paused, fence);
-    System.out.printf("froze %s holding token %d (session %d) %d ms into the load, resumed after %d ms%n", paused,
-        pause.token(), pause.session(), millisSince(loadStart), (pause.resumedAt() - pause.frozenAt()) / 1000);
+    Pause pause = freezeHolder(clients.get(paused), paused, fence, loadStart);
     awaitLogs(paused + "'s writes after the pause", h -> h.writes().stream()
         .filter(w -> w.client().equals(paused) && w.token() == pause.token()).count() == PAUSED_WRITES);
     awaitLogs("an accepted write after the pause", h -> h.accepted().stream().anyMatch(w -> w.start() > pause.resumedAt()));
+    restart.get(STEP_DEADLINE.toSeconds(), TimeUnit.SECONDS);
 
     Files.writeString(stopFile, "stop");
     for (Map.Entry<String, CairnProcess> c : clients.entrySet()) {
@@ -180,7 +191,7 @@ class LockSystemIT {
    * left (one may be under way); otherwise resumes it and tries again at its next grant. Resumes
    * it once its session has ended on the group and {@link #PAUSE} has passed.
    */
-  private Pause freezeHolder(CairnProcess process, String client, Node reader) throws Exception {
+  private Pause freezeHolder(CairnProcess process, String client, Node reader, long loadStart) throws Exception {
     long deadline = System.nanoTime() + STEP_DEADLINE.toNanos() * 2;
     int seenEnters = -1;
     while (System.nanoTime() < deadline) {
@@ -209,6 +220,8 @@ class LockSystemIT {
         continue;
       }
       long session = g.session();
+      System.out.printf("froze %s holding token %d (session %d, %d writes made) %d ms into the load%n", client,
+          g.token(), session, done, millisSince(loadStart));
       Awaitility.await().atMost(STEP_DEADLINE).pollInterval(Duration.ofMillis(50)).ignoreException(IOException.class)
           .until(() -> status(reader, "/v1/sessions/" + session) == 404);
       long ended = LockClientMain.now();
@@ -224,8 +237,8 @@ class LockSystemIT {
       }
       long resumedAt = LockClientMain.now();
       process.resume();
-      System.out.printf("%s's session %d ended on the group %d ms into the freeze; next holder %s%n", client, session,
-          (ended - frozenAt) / 1000, after.getJsonObject("holder"));
+      System.out.printf("%s's session %d ended on the group %d ms into the freeze; next holder %s; resumed after %d ms%n",
+          client, session, (ended - frozenAt) / 1000, after.getJsonObject("holder"), (resumedAt - frozenAt) / 1000);
       return new Pause(session, g.token(), frozenAt, resumedAt);
     }
     throw new AssertionError("could not freeze " + client + " holding the lock with writes to make");
@@ -243,6 +256,9 @@ class LockSystemIT {
             + " other %d%n", h.grants().size(), h.grants().stream().mapToLong(Grant::token).min().orElse(0),
         h.grants().stream().mapToLong(Grant::token).max().orElse(0), h.writes().size(), accepted.size(), refused,
         unknown.size(), h.writes().size() - accepted.size() - refused - unknown.size());
+    System.out.printf("acquires not granted: %s; grants after an unknown answer: %d%n", h.acquires().stream()
+        .collect(Collectors.groupingBy(Acquire::outcome, TreeMap::new, Collectors.counting())),
+        h.grants().stream().filter(g -> !g.how().equals("200")).count());
     System.out.printf("accepted by client: %s%n", accepted.stream()
         .collect(Collectors.groupingBy(Write::client, TreeMap::new, Collectors.counting())));
     System.out.printf("%s after its freeze, with token %d: %s%n", paused, pause.token(),
@@ -315,10 +331,13 @@ class LockSystemIT {
 
   // ---- the clients' logs
 
-  private sealed interface Event permits Grant, Write, Release {}
+  private sealed interface Event permits Grant, Acquire, Write, Release {}
 
   private record Grant(String client, long token, long session, long count, long start, long end, String how)
       implements Event {}
+
+  /** An acquire that did not grant: its status, or what became of an acquire of unknown outcome. */
+  private record Acquire(String client, String outcome, long session, long start, long end) implements Event {}
 
   private record Write(String client, long token, int i, String status, long start, long end, String detail)
       implements Event {
@@ -335,7 +354,7 @@ class LockSystemIT {
   private record Release(String client, long token, String status, long start, long end, long remaining)
       implements Event {}
 
-  private record History(List<Grant> grants, List<Write> writes, List<Release> releases) {
+  private record History(List<Grant> grants, List<Acquire> acquires, List<Write> writes, List<Release> releases) {
     List<Write> accepted() {
       return writes.stream().filter(Write::accepted).toList();
     }
@@ -347,6 +366,7 @@ class LockSystemIT {
       all.addAll(read(c));
     }
     return new History(all.stream().filter(Grant.class::isInstance).map(Grant.class::cast).toList(),
+        all.stream().filter(Acquire.class::isInstance).map(Acquire.class::cast).toList(),
         all.stream().filter(Write.class::isInstance).map(Write.class::cast).toList(),
         all.stream().filter(Release.class::isInstance).map(Release.class::cast).toList());
   }
@@ -368,6 +388,8 @@ class LockSystemIT {
             Long.parseLong(f[4]), Long.parseLong(f[5]), f[6]));
         case "RELEASE" -> events.add(new Release(client, Long.parseLong(f[1]), f[2], Long.parseLong(f[3]),
             Long.parseLong(f[4]), Long.parseLong(f[5])));
+        case "ACQUIRE" -> events.add(new Acquire(client, f[1], Long.parseLong(f[2]), Long.parseLong(f[3]),
+            Long.parseLong(f[4])));
         default -> { } // SESSION, LOST
       }
     }
