@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * in microseconds of the wall clock (every process of the test runs on one machine):
  *
  * <pre>
- * SESSION  &lt;session&gt; &lt;time&gt;
+ * SESSION  &lt;session&gt; &lt;start&gt; &lt;end&gt;                             (opened; start: when the create was sent)
+ * RENEWED  &lt;session&gt; &lt;start&gt; &lt;end&gt;                             (a keepalive answered 200)
  * LOST     &lt;session&gt; &lt;time&gt;                                      (a keepalive or an acquire answered 404)
  * ENTER    &lt;token&gt; &lt;session&gt; &lt;count&gt; &lt;start&gt; &lt;end&gt; &lt;how&gt;         (granted; how: 200, or resolved after an unknown answer)
  * ACQUIRE  &lt;outcome&gt; &lt;session&gt; &lt;start&gt; &lt;end&gt;                   (not granted: the status, refused-connection, or unknown-... / unresolved-... after an unknown answer)
@@ -117,11 +118,12 @@ public final class LockClientMain {
   }
 
   private boolean openSession() throws InterruptedException {
+    long start = now();
     try {
       HttpResponse<String> r = send(post(nextNode(), "/v1/sessions", new JsonObject().put("ttlMillis", ttlMillis)));
       if (r.statusCode() == 201) {
         session = new JsonObject(r.body()).getLong("id");
-        log("SESSION " + session + " " + now());
+        log("SESSION " + session + " " + start + " " + now());
         return true;
       }
     } catch (IOException e) {
@@ -130,7 +132,10 @@ public final class LockClientMain {
     return false;
   }
 
-  /** Renews the session every quarter TTL; a 404 means it is over. */
+  /**
+   * Renews the session every quarter TTL; a 404 means it is over. A renewal that takes longer than
+   * the TTL is given up (the next one follows at once).
+   */
   private void keepAlive() {
     while (true) {
       try {
@@ -139,9 +144,12 @@ public final class LockClientMain {
         if (s == 0) {
           continue;
         }
+        long start = now();
         HttpResponse<String> r = send(HttpRequest.newBuilder(uri(nextNode(), "/v1/sessions/" + s + "/keepalive"))
-            .POST(HttpRequest.BodyPublishers.noBody()));
-        if (r.statusCode() == 404) {
+            .POST(HttpRequest.BodyPublishers.noBody()), Duration.ofMillis(ttlMillis));
+        if (r.statusCode() == 200) {
+          log("RENEWED " + s + " " + start + " " + now());
+        } else if (r.statusCode() == 404) {
           lost(s);
         }
       } catch (IOException e) {

@@ -55,8 +55,13 @@ import org.junit.jupiter.api.io.TempDir;
  * clock):
  *
  * <ol>
- *   <li>mutual exclusion: the critical sections whose release was acknowledged (from the grant's
- *       answer to the release's call, a part of the true hold) never overlap;
+ *   <li>mutual exclusion: the holds of different grants, each as far as its client could know it
+ *       held the lock, never overlap: from the grant's answer to the first release the client sent
+ *       or, if sooner, TTL after the last renewal of its session that it saw acknowledged was sent
+ *       (what the session's contract lets a client count on; a release that was acknowledged
+ *       proves the hold lasted until it was sent). So the frozen holder's hold ends at its lease,
+ *       and the next grant's answer must come after that. And that lease was kept: the frozen
+ *       holder's session was not seen ended before it ran out;
  *   <li>accepted writes never go back in tokens: an accepted write that started after another
  *       accepted write ended does not carry a smaller token;
  *   <li>every write the frozen client started after it was resumed with its pre-pause token was
@@ -182,8 +187,11 @@ class LockSystemIT {
     System.out.printf("whole test %d ms%n", millisSince(began));
   }
 
-  /** The frozen client: its session and token, and when it was frozen and resumed (µs). */
-  private record Pause(long session, long token, long frozenAt, long resumedAt) {}
+  /**
+   * The frozen client: its session and token, when it was frozen, when its session was seen ended
+   * (after a 404 came), and when it was resumed (µs).
+   */
+  private record Pause(long session, long token, long frozenAt, long endSeen, long resumedAt) {}
 
   /**
    * Freezes {@code client} with SIGSTOP as soon as its log shows it holding the lock, and keeps the
@@ -239,7 +247,7 @@ class LockSystemIT {
       process.resume();
       System.out.printf("%s's session %d ended on the group %d ms into the freeze; next holder %s; resumed after %d ms%n",
           client, session, (ended - frozenAt) / 1000, after.getJsonObject("holder"), (resumedAt - frozenAt) / 1000);
-      return new Pause(session, g.token(), frozenAt, resumedAt);
+      return new Pause(session, g.token(), frozenAt, ended, resumedAt);
     }
     throw new AssertionError("could not freeze " + client + " holding the lock with writes to make");
   }
@@ -265,27 +273,39 @@ class LockSystemIT {
         pausedAfter.stream().map(w -> "#" + w.i() + " " + w.status() + " " + w.detail()).toList());
     System.out.printf("final value %s%n", finalValue);
 
-    // 1. mutual exclusion of the sections whose release was acknowledged
-    List<long[]> sections = new ArrayList<>();
+    // 1. mutual exclusion: each grant's hold, as far as its client could know it held the lock
+    List<Section> sections = new ArrayList<>();
     for (Grant g : h.grants()) {
-      h.releases().stream()
-          .filter(r -> r.client().equals(g.client()) && r.token() == g.token() && r.status().equals("200")
-              && r.start() > g.end())
-          .min(Comparator.comparingLong(Release::start))
-          .ifPresent(r -> sections.add(new long[] {g.end(), r.start(), g.token()}));
+      List<Release> releases = h.releases().stream()
+          .filter(r -> r.client().equals(g.client()) && r.token() == g.token() && r.start() > g.end()).toList();
+      long held = Math.min(h.leaseEnd(g.session()),
+          releases.stream().mapToLong(Release::start).min().orElse(Long.MAX_VALUE));
+      long released = releases.stream().filter(r -> r.status().equals("200")).mapToLong(Release::start).min()
+          .orElse(Long.MIN_VALUE);
+      sections.add(new Section(g, Math.max(held, released)));
     }
-    sections.sort(Comparator.comparingLong(s -> s[0]));
+    sections.sort(Comparator.comparingLong(Section::from));
     for (int i = 1; i < sections.size(); i++) {
       for (int j = 0; j < i; j++) {
-        long[] a = sections.get(j);
-        long[] b = sections.get(i);
-        assertThat(a[2] == b[2] || b[0] >= a[1])
-            .as("the section of token %d (%d..%d) overlaps the one of token %d (%d..%d)", b[2], b[0], b[1], a[2], a[0],
-                a[1])
-            .isTrue();
+        Section a = sections.get(j);
+        Section b = sections.get(i);
+        if (a.grant().token() != b.grant().token() && !a.isEmpty() && !b.isEmpty()) {
+          assertThat(b.from()).as("%s overlaps %s", b, a).isGreaterThanOrEqualTo(a.to());
+        }
       }
     }
-    assertThat(sections).as("sections with an acknowledged release").hasSizeGreaterThanOrEqualTo(3);
+    System.out.printf("sections: %d, %d of them cut short by the holder's lease (µs: %s)%n", sections.size(),
+        sections.stream().filter(x -> x.to() < h.releases().stream()
+            .filter(r -> r.client().equals(x.grant().client()) && r.token() == x.grant().token())
+            .mapToLong(Release::start).min().orElse(Long.MAX_VALUE)).count(),
+        sections.stream().filter(x -> x.grant().client().equals(paused) && x.grant().token() == pause.token())
+            .findFirst().orElseThrow());
+    assertThat(sections.stream().filter(x -> !x.isEmpty())).as("sections").hasSizeGreaterThanOrEqualTo(3);
+
+    // 1b. the session guarantee that mutual exclusion rests on: the frozen client's session did
+    // not end before TTL after the last renewal it saw acknowledged was sent
+    assertThat(pause.endSeen()).as("when %s's session %d was seen ended, against TTL after its last acknowledged"
+        + " renewal", paused, pause.session()).isGreaterThanOrEqualTo(h.leaseEnd(pause.session()));
 
     // 2. accepted tokens never go back in real time
     for (Write a : accepted) {
@@ -331,7 +351,26 @@ class LockSystemIT {
 
   // ---- the clients' logs
 
-  private sealed interface Event permits Grant, Acquire, Write, Release {}
+  private sealed interface Event permits Renewal, Grant, Acquire, Write, Release {}
+
+  /** A session opened or renewed: its client may count on it until TTL after {@code start}. */
+  private record Renewal(String client, long session, long start, long end) implements Event {}
+
+  /**
+   * A grant's hold as its client could know it, {@code from} the grant's answer {@code to} the
+   * first release it sent or, before that, TTL after its last acknowledged renewal (the later of
+   * that and a release that was acknowledged): a part of the true hold, if the lock and the
+   * sessions keep their promises.
+   */
+  private record Section(Grant grant, long to) {
+    long from() {
+      return grant.end();
+    }
+
+    boolean isEmpty() {
+      return to <= from();
+    }
+  }
 
   private record Grant(String client, long token, long session, long count, long start, long end, String how)
       implements Event {}
@@ -354,7 +393,14 @@ class LockSystemIT {
   private record Release(String client, long token, String status, long start, long end, long remaining)
       implements Event {}
 
-  private record History(List<Grant> grants, List<Acquire> acquires, List<Write> writes, List<Release> releases) {
+  private record History(List<Renewal> renewals, List<Grant> grants, List<Acquire> acquires, List<Write> writes,
+      List<Release> releases) {
+    /** TTL after the last acknowledged create or renewal of {@code session} was sent (µs). */
+    long leaseEnd(long session) {
+      return renewals.stream().filter(r -> r.session() == session).mapToLong(Renewal::start).max().orElseThrow()
+          + TTL_MILLIS * 1000;
+    }
+
     List<Write> accepted() {
       return writes.stream().filter(Write::accepted).toList();
     }
@@ -365,7 +411,8 @@ class LockSystemIT {
     for (String c : clients.keySet()) {
       all.addAll(read(c));
     }
-    return new History(all.stream().filter(Grant.class::isInstance).map(Grant.class::cast).toList(),
+    return new History(all.stream().filter(Renewal.class::isInstance).map(Renewal.class::cast).toList(),
+        all.stream().filter(Grant.class::isInstance).map(Grant.class::cast).toList(),
         all.stream().filter(Acquire.class::isInstance).map(Acquire.class::cast).toList(),
         all.stream().filter(Write.class::isInstance).map(Write.class::cast).toList(),
         all.stream().filter(Release.class::isInstance).map(Release.class::cast).toList());
@@ -390,7 +437,9 @@ class LockSystemIT {
             Long.parseLong(f[4]), Long.parseLong(f[5])));
         case "ACQUIRE" -> events.add(new Acquire(client, f[1], Long.parseLong(f[2]), Long.parseLong(f[3]),
             Long.parseLong(f[4])));
-        default -> { } // SESSION, LOST
+        case "SESSION", "RENEWED" -> events.add(new Renewal(client, Long.parseLong(f[1]), Long.parseLong(f[2]),
+            Long.parseLong(f[3])));
+        default -> { } // LOST
       }
     }
     return events;

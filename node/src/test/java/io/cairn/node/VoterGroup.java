@@ -49,6 +49,8 @@ final class VoterGroup implements AutoCloseable {
   private final List<CairnProcess> processes = new CopyOnWriteArrayList<>();
   /** "n-id" -> process, in start order. */
   private final Map<String, CairnProcess> named = new LinkedHashMap<>();
+  /** Set by {@link #close()}: a node started after it (from another thread) is killed at once. */
+  private boolean closed;
 
   /**
    * @param dir where each node's data directory goes
@@ -78,6 +80,10 @@ final class VoterGroup implements AutoCloseable {
           "--data.dir", CairnProcess.newDir(dir, id).toString(), "--shutdown.grace", "5s",
           "--cp.voters", "3", "--cp.initial-voters", String.join(",", IDS));
       synchronized (named) {
+        if (closed) {
+          p.terminate(); // not kill(): no wait for it, under this lock
+          throw new IllegalStateException("the group is closed");
+        }
         processes.add(p);
         named.put(processes.size() + "-" + id, p);
       }
@@ -170,6 +176,9 @@ final class VoterGroup implements AutoCloseable {
   @Override
   public void close() throws InterruptedException, IOException {
     Files.createDirectories(logs);
+    synchronized (named) {
+      closed = true;
+    }
     for (CairnProcess p : processes) {
       p.close();
     }
