@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>It is a naive holder on purpose: once granted it makes all its writes, whatever befalls its
  * session meanwhile (a pause past its TTL included), so that only the fence stands between a
- * stale holder and the cache. {@code --dwell} sleeps before each write, so that the test can catch
+ * stale holder and the cache. {@code dwellMillis} sleeps before each write, so that the test can catch
  * it holding the lock.
  *
  * <p>Arguments: {@code name nodesFile fenceFile cache key logFile stopFile ttlMillis waitMillis

@@ -45,11 +45,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p><b>The run.</b> Once the clients have written a little, the leader gets SIGKILL (the clients
  * fail over to the survivors: a dead node's connection errors and the group's {@code 503}/{@code
  * 504} answers are tolerated, an acquire of unknown outcome is resolved with a read of the lock);
- * when a grant has been seen after the kill, the killed node comes back on new ports. Then one
- * client, which dwells before each of its five writes, is frozen with SIGSTOP while it holds the
- * lock with writes still to make, until its session has ended on the group (and at least TTL + 3
- * s), and resumed: it goes on writing with its old token, as a holder that does not know it was
- * paused would.
+ * when a grant has been seen after the kill, the killed node starts again on new ports, and
+ * meanwhile one client, which dwells before each of its five writes, is frozen with SIGSTOP while
+ * it holds the lock with writes still to make (its log shows the grant, and the group names its
+ * session and token as the holder's), until its session has ended on the group, the lock has
+ * passed on and TTL + 3 s have gone by; then it is resumed and goes on writing with its old
+ * token, as a holder that does not know it was paused would. The clients stop once its writes are
+ * done and the restarted node is ready.
  *
  * <p><b>Checked</b>, from the clients' logs (wall-clock times in µs; all processes share the
  * clock):
@@ -294,7 +296,7 @@ class LockSystemIT {
         }
       }
     }
-    System.out.printf("sections: %d, %d of them cut short by the holder's lease (µs: %s)%n", sections.size(),
+    System.out.printf("holds: %d, %d of them ended by the holder's lease; the frozen one (µs): %s%n", sections.size(),
         sections.stream().filter(x -> x.to() < h.releases().stream()
             .filter(r -> r.client().equals(x.grant().client()) && r.token() == x.grant().token())
             .mapToLong(Release::start).min().orElse(Long.MAX_VALUE)).count(),
