@@ -22,8 +22,9 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * The real jar, run as a child process: {@code java -jar node/target/cairn.jar ...}. Its stdout
- * and stderr are collected line by line. {@link #close()} kills it if it still runs.
+ * The real jar, run as a child process: {@code java -jar node/target/cairn.jar ...} (or a main
+ * class of the tests, {@link #startMain}). Its stdout and stderr are collected line by line.
+ * {@link #close()} kills it if it still runs.
  */
 final class CairnProcess implements AutoCloseable {
   static final Path JAR = Path.of(System.getProperty("cairn.jar", "target/cairn.jar")).toAbsolutePath();
@@ -51,10 +52,7 @@ final class CairnProcess implements AutoCloseable {
   static CairnProcess start(Path workDir, Map<String, String> env, List<String> jvmOptions, String... args)
       throws IOException {
     assertThat(JAR).as("the jar is built by 'package' before failsafe runs").exists();
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // A small, quick JVM: the suite runs on two shared cores.
-        "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+    List<String> command = java("-Xmx192m");
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", JAR.toString()));
     command.addAll(List.of(args));
@@ -62,6 +60,25 @@ final class CairnProcess implements AutoCloseable {
     pb.environment().keySet().removeIf(k -> k.startsWith("CAIRN_"));
     pb.environment().putAll(env);
     return new CairnProcess(pb.start());
+  }
+
+  /**
+   * Starts {@code mainClass} of the test classpath (a client of the nodes, say) as a process of
+   * its own, with a small heap, in {@code workDir}.
+   */
+  static CairnProcess startMain(Path workDir, Class<?> mainClass, String... args) throws IOException {
+    // Failsafe's own classpath property: java.class.path may be a manifest-only booter jar.
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> command = java("-Xmx64m");
+    command.addAll(List.of("-cp", classpath, mainClass.getName()));
+    command.addAll(List.of(args));
+    return new CairnProcess(new ProcessBuilder(command).directory(workDir.toFile()).start());
+  }
+
+  /** The java command with the options of a small, quick JVM: the suite runs on two shared cores. */
+  private static List<String> java(String maxHeap) {
+    return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        maxHeap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
   }
 
   /** Starts a node on a free port with its data in {@code dataDir}, and waits until it is ready. */

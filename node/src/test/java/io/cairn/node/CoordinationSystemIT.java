@@ -1,26 +1,20 @@
 package io.cairn.node;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.coordination.linearizability.CounterModel;
 import io.cairn.coordination.linearizability.HistoryRecorder;
 import io.cairn.coordination.linearizability.LinearizabilityChecker;
 import io.cairn.coordination.linearizability.RegisterModel;
+import io.cairn.node.VoterGroup.Node;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,11 +22,11 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +71,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code node/target/coordination-system-it/} (one file per start) for diagnosis.
  */
 class CoordinationSystemIT {
-  private static final List<String> IDS = List.of("a", "b", "c");
+  private static final List<String> IDS = VoterGroup.IDS;
   private static final List<String> REGISTERS = List.of("reg-0", "reg-1", "reg-2");
   private static final List<String> COUNTERS = List.of("ctr-0", "ctr-1");
   private static final int CLIENTS = 4;
@@ -88,18 +82,10 @@ class CoordinationSystemIT {
   private static final Duration RESUME_BOUND = Duration.ofSeconds(15);
   /** Longer than the nodes' default {@code cp.request-timeout} (5 s): see the class comment. */
   private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(7);
-  /** Generous: three JVMs start on two shared cores. */
-  private static final Duration FORM_DEADLINE = Duration.ofSeconds(60);
+  private static final Duration FORM_DEADLINE = VoterGroup.FORM_DEADLINE;
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
-  private final List<CairnProcess> processes = new CopyOnWriteArrayList<>();
-  /** "phase-id" -> process, in start order. */
-  private final Map<String, CairnProcess> named = new LinkedHashMap<>();
-
-  /** One running node: its id, API base URL, cluster address and process. */
-  private record Node(String id, String base, String clusterAddress, CairnProcess process) {}
+  private VoterGroup group;
 
   /** An acknowledged CAS or create: {@code value} written at {@code version}, expecting {@code expectedVersion} (0: absent). */
   private record Ack(String register, String value, long version, long expectedVersion) {}
@@ -149,15 +135,14 @@ class CoordinationSystemIT {
   /** Every process's output is kept here after the test, one file per start, for diagnosis. */
   private static final Path LOGS = CairnProcess.JAR.resolveSibling("coordination-system-it");
 
+  @BeforeEach
+  void newGroup() {
+    group = new VoterGroup(dir, LOGS, CLIENT_TIMEOUT);
+  }
+
   @AfterEach
   void stopAll() throws InterruptedException, IOException {
-    Files.createDirectories(LOGS);
-    for (CairnProcess p : processes) {
-      p.close();
-    }
-    for (Map.Entry<String, CairnProcess> e : named.entrySet()) {
-      Files.writeString(LOGS.resolve(e.getKey() + ".log"), e.getValue().output(), UTF_8);
-    }
+    group.close();
   }
 
   @Test
@@ -520,105 +505,43 @@ class CoordinationSystemIT {
   // ---- nodes
 
   private Node start(String id, int clusterPort, String seeds) throws IOException {
-    return startAll(List.of(id), Map.of(id, clusterPort), seeds).get(0);
+    return group.start(id, clusterPort, seeds);
   }
 
-  /**
-   * Starts the nodes {@code ids} at once (as pods of a StatefulSet may start), each on its port of
-   * {@code clusterPorts}, and waits until each is ready; in the order of {@code ids}.
-   */
   private List<Node> startAll(List<String> ids, Map<String, Integer> clusterPorts, String seeds) throws IOException {
-    List<CairnProcess> started = new ArrayList<>();
-    for (String id : ids) {
-      CairnProcess p = CairnProcess.start(dir, Map.of(), "--node.id", id, "--http.port", "0", "--http.instances", "1",
-          "--cluster.port", Integer.toString(clusterPorts.get(id)), "--cluster.seeds", seeds,
-          "--data.dir", CairnProcess.newDir(dir, id).toString(), "--shutdown.grace", "5s",
-          "--cp.voters", "3", "--cp.initial-voters", String.join(",", IDS));
-      processes.add(p);
-      named.put(processes.size() + "-" + id, p);
-      started.add(p);
-    }
-    List<Node> nodes = new ArrayList<>();
-    for (int i = 0; i < ids.size(); i++) {
-      String id = ids.get(i);
-      CairnProcess p = started.get(i);
-      nodes.add(new Node(id, "http://127.0.0.1:" + p.port(), "127.0.0.1:" + clusterPorts.get(id), p));
-    }
-    return nodes;
+    return group.startAll(ids, clusterPorts, seeds);
   }
 
-  /** Waits until every node of {@code nodes} names the same leader, one of them, which says it leads; returns its id. */
   private String awaitOneLeader(List<Node> nodes) {
-    String[] leader = new String[1];
-    Awaitility.await().atMost(FORM_DEADLINE).pollInterval(Duration.ofMillis(100)).ignoreException(IOException.class)
-        .until(() -> {
-          List<String> seen = new ArrayList<>();
-          for (Node n : nodes) {
-            seen.add(raft(n).getString("leader"));
-          }
-          String first = seen.get(0);
-          if (first == null || seen.stream().anyMatch(s -> !first.equals(s))) {
-            return false;
-          }
-          Node l = nodes.stream().filter(n -> n.id().equals(first)).findFirst().orElse(null);
-          if (l == null || !"LEADER".equals(raft(l).getString("role"))) {
-            return false;
-          }
-          leader[0] = first;
-          return true;
-        });
-    return leader[0];
+    return group.awaitOneLeader(nodes);
   }
 
-  private JsonObject raft(Node n) throws IOException, InterruptedException {
-    HttpResponse<String> r = send(n, HttpRequest.newBuilder(uri(n, "/v1/cluster/raft")).GET());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    return new JsonObject(r.body());
+  private JsonObject raft(Node n) throws IOException {
+    return group.raft(n);
   }
 
   private static Node node(List<Node> nodes, String id) {
-    return nodes.stream().filter(n -> n.id().equals(id)).findFirst().orElseThrow();
+    return VoterGroup.node(nodes, id);
   }
 
   /** Sends with the client timeout; an interrupted or timed-out request is an {@link IOException} (unknown outcome). */
   private HttpResponse<String> send(Node n, HttpRequest.Builder request) throws IOException {
-    try {
-      return http.send(request.timeout(CLIENT_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString(UTF_8));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
+    return group.send(request);
   }
 
   private static URI uri(Node n, String path) {
-    return URI.create(n.base() + path);
+    return n.uri(path);
   }
 
   private static long millisSince(long nanos) {
     return (System.nanoTime() - nanos) / 1_000_000;
   }
 
-  /** A distinct free cluster port for each node id (the probes stay open until all are picked). */
   private static Map<String, Integer> freePorts() throws IOException {
-    Map<String, Integer> ports = new HashMap<>();
-    List<ServerSocket> probes = new ArrayList<>();
-    try {
-      for (String id : IDS) {
-        ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        probes.add(probe);
-        ports.put(id, probe.getLocalPort());
-      }
-    } finally {
-      for (ServerSocket probe : probes) {
-        probe.close();
-      }
-    }
-    return ports;
+    return VoterGroup.freePorts();
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
+    return VoterGroup.freePort();
   }
 }
