@@ -24,9 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -285,35 +283,8 @@ class RegisterLinearizabilityIT {
     recorder.ok(h, op instanceof RegisterModel.Write ? Boolean.TRUE : Boolean.valueOf(done));
   }
 
-  /**
-   * The result, or null once the operation is recorded as failed (surely not applied: 503, or
-   * any failure of a read) or unknown (any other failure of a change).
-   */
   private static <T, I, O> T await(Future<T> f, HistoryRecorder<I, O> recorder, HistoryRecorder<I, O>.Handle h,
       boolean read) {
-    try {
-      return f.toCompletionStage().toCompletableFuture()
-          .get(REQUEST_TIMEOUT.toMillis() + 3_000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      boolean notApplied = e.getCause() instanceof CoordinationException ce
-          && ce.kind() == CoordinationException.Kind.UNAVAILABLE;
-      if (read || notApplied) {
-        recorder.fail(h);
-      } else {
-        recorder.unknown(h);
-      }
-      return null;
-    } catch (TimeoutException e) {
-      if (read) {
-        recorder.fail(h);
-      } else {
-        recorder.unknown(h);
-      }
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      recorder.unknown(h);
-      return null;
-    }
+    return RecordedCalls.await(f, recorder, h, read, REQUEST_TIMEOUT);
   }
 }
