@@ -23,6 +23,9 @@ import io.cairn.coordination.machine.PrimitiveResult;
 import io.cairn.coordination.machine.PrimitiveResult.Granted;
 import io.cairn.coordination.machine.PrimitiveResult.KeptAlive;
 import io.cairn.coordination.machine.PrimitiveResult.NoSession;
+import io.cairn.coordination.machine.PrimitiveResult.NotHeld;
+import io.cairn.coordination.machine.PrimitiveResult.PermitsReleased;
+import io.cairn.coordination.machine.PrimitiveResult.Released;
 import io.cairn.coordination.machine.PrimitiveResult.PermitsGranted;
 import io.cairn.coordination.machine.PrimitiveResult.SessionClosed;
 import io.cairn.coordination.machine.PrimitiveResult.SessionCreated;
@@ -386,7 +389,7 @@ class PrimitivesLinearizabilityIT {
     }
   }
 
-  /** One client: its own session, the last token it was granted per lock. */
+  /** One client: its own session, the last token it was granted per lock, what it believes it holds. */
   private static final class Client {
     final int id;
     final CoordinationCluster cluster;
@@ -396,6 +399,8 @@ class PrimitivesLinearizabilityIT {
     final Sessions sessions;
     final boolean closes;
     final Map<String, Long> lastToken = new HashMap<>();
+    final Map<String, Integer> heldCount = new HashMap<>();
+    int heldPermits;
     long session;
 
     Client(int id, CoordinationCluster cluster, SplittableRandom random, HistoryRecorder<LockModel.Op, Object> locks,
@@ -409,45 +414,80 @@ class PrimitivesLinearizabilityIT {
       this.closes = closes;
     }
 
+    /**
+     * Random operations through random nodes: 60% on a random lock, 37% on the semaphore, 3% a
+     * close (for a client that closes). What the client believes it holds (from the last definite
+     * answer) steers it: a holder mostly releases, others mostly try to acquire, so that locks and
+     * permits change hands often; every choice stays possible (reentrant acquires, stale tokens,
+     * releases of permits not held).
+     */
     void run(AtomicBoolean running) {
       while (running.get()) {
         PrimitiveService p = via(cluster, random.nextInt(cluster.size()));
         if (p == null) {
           continue;
         }
-        String lock = LOCKS.get(random.nextInt(LOCKS.size()));
-        int n = 1 + random.nextInt(2);
         int dice = random.nextInt(100);
-        if (dice < 28) {
-          var h = locks.invoke(id, new TryAcquire(lock, session));
-          PrimitiveResult r = change(p.acquire(lock, session, Duration.ZERO, 0), locks, h);
-          if (r instanceof Granted g) {
-            lastToken.put(lock, g.token());
-          }
-        } else if (dice < 46) {
-          long token = lastToken.getOrDefault(lock, 0L);
-          var h = locks.invoke(id, new Release(lock, session, token));
-          change(p.release(lock, session, token), locks, h);
-        } else if (dice < 58) {
-          var h = locks.invoke(id, new Status(lock));
-          Optional<LockView> seen = RecordedCalls.await(p.lock(lock), locks, h, true, REQUEST_TIMEOUT);
-          if (seen != null) {
-            locks.ok(h, seen);
-          }
-        } else if (dice < 72) {
-          var h = permits.invoke(id, new AcquirePermits(SEMAPHORE, session, n));
-          change(p.acquirePermits(SEMAPHORE, session, n, LIMIT, Duration.ZERO), permits, h);
-        } else if (dice < 86) {
-          var h = permits.invoke(id, new ReleasePermits(SEMAPHORE, session, n));
-          change(p.releasePermits(SEMAPHORE, session, n), permits, h);
+        if (dice < 60) {
+          lockOperation(p, LOCKS.get(random.nextInt(LOCKS.size())), random.nextInt(100));
         } else if (dice < 97 || !closes) {
-          var h = permits.invoke(id, new SemaphoreStatus(SEMAPHORE));
-          var seen = RecordedCalls.await(p.semaphore(SEMAPHORE), permits, h, true, REQUEST_TIMEOUT);
-          if (seen != null) {
-            permits.ok(h, seen);
-          }
+          semaphoreOperation(p, random.nextInt(100));
         } else {
           closeAndStartAgain();
+        }
+      }
+    }
+
+    private void lockOperation(PrimitiveService p, String lock, int dice) {
+      boolean holds = heldCount.getOrDefault(lock, 0) > 0;
+      if (holds ? dice >= 55 && dice < 70 : dice < 50) {
+        var h = locks.invoke(id, new TryAcquire(lock, session));
+        PrimitiveResult r = change(p.acquire(lock, session, Duration.ZERO, 0), locks, h);
+        if (r instanceof Granted g) {
+          lastToken.put(lock, g.token());
+          heldCount.put(lock, g.count());
+        }
+      } else if (holds ? dice < 55 : dice < 62) {
+        long token = lastToken.getOrDefault(lock, 0L);
+        var h = locks.invoke(id, new Release(lock, session, token));
+        PrimitiveResult r = change(p.release(lock, session, token), locks, h);
+        if (r instanceof Released done) {
+          heldCount.put(lock, done.remainingCount());
+        } else if (r != null) {
+          heldCount.remove(lock);
+        }
+      } else {
+        var h = locks.invoke(id, new Status(lock));
+        Optional<LockView> seen = RecordedCalls.await(p.lock(lock), locks, h, true, REQUEST_TIMEOUT);
+        if (seen != null) {
+          locks.ok(h, seen);
+        }
+      }
+    }
+
+    private void semaphoreOperation(PrimitiveService p, int dice) {
+      boolean holds = heldPermits > 0;
+      if (holds ? dice >= 45 && dice < 70 : dice < 60) {
+        int n = 1 + random.nextInt(2);
+        var h = permits.invoke(id, new AcquirePermits(SEMAPHORE, session, n));
+        if (change(p.acquirePermits(SEMAPHORE, session, n, LIMIT, Duration.ZERO), permits, h)
+            instanceof PermitsGranted g) {
+          heldPermits = g.held();
+        }
+      } else if (holds ? dice < 45 : dice < 70) {
+        int n = random.nextInt(10) == 0 ? heldPermits + 1 : 1 + random.nextInt(Math.max(1, heldPermits));
+        var h = permits.invoke(id, new ReleasePermits(SEMAPHORE, session, n));
+        PrimitiveResult r = change(p.releasePermits(SEMAPHORE, session, n), permits, h);
+        if (r instanceof PermitsReleased done) {
+          heldPermits = done.held();
+        } else if (r instanceof NotHeld refused) {
+          heldPermits = refused.held();
+        }
+      } else {
+        var h = permits.invoke(id, new SemaphoreStatus(SEMAPHORE));
+        var seen = RecordedCalls.await(p.semaphore(SEMAPHORE), permits, h, true, REQUEST_TIMEOUT);
+        if (seen != null) {
+          permits.ok(h, seen);
         }
       }
     }
@@ -492,6 +532,8 @@ class PrimitivesLinearizabilityIT {
       }
       sessions.closed.incrementAndGet();
       lastToken.clear();
+      heldCount.clear();
+      heldPermits = 0;
       session = sessions.create(cluster, random);
     }
   }
