@@ -32,7 +32,6 @@ import io.cairn.coordination.machine.PrimitiveResult.SessionCreated;
 import io.cairn.coordination.machine.Primitives.LockView;
 import io.cairn.coordination.machine.Primitives.SemaphoreView;
 import io.cairn.coordination.raft.RaftSettings;
-import io.cairn.membership.NodeId;
 import io.cairn.membership.transport.Faults;
 import io.vertx.core.Future;
 import java.nio.file.Path;
@@ -100,13 +99,12 @@ class PrimitivesLinearizabilityIT {
     HistoryRecorder<LockModel.Op, Object> locks = new HistoryRecorder<>();
     HistoryRecorder<SemaphoreModel.Op, Object> permits = new HistoryRecorder<>();
     AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger crashes = new AtomicInteger();
-    List<String> nemesisLog = new ArrayList<>();
     Sessions sessions = new Sessions();
 
     try (CoordinationCluster cluster = new CoordinationCluster(3, dir, faults, RaftSettings.LAN, REQUEST_TIMEOUT,
         200)) {
       cluster.startAll();
+      Nemesis nemesis = new Nemesis(cluster, random);
       List<Client> clients = new ArrayList<>();
       for (int c = 0; c < CLIENTS; c++) {
         clients.add(new Client(c, cluster, random.split(), locks, permits, sessions, c % 2 == 0));
@@ -124,14 +122,9 @@ class PrimitivesLinearizabilityIT {
       }
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       while (System.nanoTime() < end) {
-        nemesis(cluster, faults, random, nemesisLog, crashes);
+        nemesis(cluster, nemesis, random);
       }
-      faults.heal();
-      for (int i = 0; i < cluster.size(); i++) {
-        if (!cluster.running(i)) {
-          cluster.restart(i);
-        }
-      }
+      nemesis.healAll();
       running.set(false);
       for (Thread t : threads) {
         t.join(TimeUnit.SECONDS.toMillis(60));
@@ -142,7 +135,7 @@ class PrimitivesLinearizabilityIT {
       History<LockModel.Op, Object> lockHistory = locks.history();
       History<SemaphoreModel.Op, Object> permitHistory = permits.history();
       System.out.printf("nemesis: %s%n%d leader crashes, %d sessions closed%nlocks: %s%nsemaphore: %s%n",
-          String.join(", ", nemesisLog), crashes.get(), sessions.closed.get(), summary(lockHistory),
+          String.join(", ", nemesis.log), nemesis.crashes.get(), sessions.closed.get(), summary(lockHistory),
           summary(permitHistory));
       assertThat(sessions.lost).as("sessions the group ended while their client used them (TTL too short?)").isEmpty();
 
@@ -292,38 +285,16 @@ class PrimitivesLinearizabilityIT {
         + " unknown";
   }
 
-  /** One step of the nemesis: a fault for a while, then healing. */
-  private static void nemesis(CoordinationCluster cluster, Faults faults, SplittableRandom random, List<String> log,
-      AtomicInteger crashes) throws InterruptedException {
-    Thread.sleep(300 + random.nextInt(700));
+  /** One step of the nemesis: a fault for a while (an isolated leader as often as any other), then healing. */
+  private static void nemesis(CoordinationCluster cluster, Nemesis nemesis, SplittableRandom random)
+      throws InterruptedException {
+    nemesis.pause();
     switch (random.nextInt(5)) {
-      case 0, 1 -> {
-        int cut = random.nextInt(2) == 0 ? cluster.leader().orElse(random.nextInt(cluster.size()))
-            : random.nextInt(cluster.size());
-        Set<NodeId> rest = cluster.ids.stream().filter(id -> !id.equals(cluster.ids.get(cut)))
-            .collect(Collectors.toSet());
-        log.add("partition " + cluster.ids.get(cut));
-        faults.partition(Set.of(cluster.ids.get(cut)), rest);
-        Thread.sleep(500 + random.nextInt(2000));
-        faults.heal();
-      }
-      case 2 -> {
-        Optional<Integer> leader = cluster.leader();
-        if (leader.isPresent()) {
-          log.add("crash leader " + cluster.ids.get(leader.get()));
-          crashes.incrementAndGet();
-          cluster.crash(leader.get());
-          Thread.sleep(300 + random.nextInt(1500));
-          cluster.restart(leader.get());
-        }
-      }
-      case 3 -> {
-        log.add("drop 20% and delay up to 30ms");
-        faults.dropAll(0.2).delayAll(Duration.ZERO, Duration.ofMillis(30));
-        Thread.sleep(500 + random.nextInt(2000));
-        faults.heal();
-      }
-      default -> log.add("calm");
+      case 0, 1 -> nemesis.partition(random.nextInt(2) == 0
+          ? cluster.leader().orElse(random.nextInt(cluster.size())) : random.nextInt(cluster.size()));
+      case 2 -> nemesis.crashLeader();
+      case 3 -> nemesis.dropAndDelay();
+      default -> nemesis.calm();
     }
   }
 

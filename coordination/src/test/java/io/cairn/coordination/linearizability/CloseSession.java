@@ -1,13 +1,14 @@
 package io.cairn.coordination.linearizability;
 
-import io.cairn.coordination.machine.PrimitiveResult;
 import io.cairn.coordination.machine.PrimitiveResult.NoSession;
 import io.cairn.coordination.machine.PrimitiveResult.SessionClosed;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -27,9 +28,23 @@ public record CloseSession(long session) implements LockModel.Op, SemaphoreModel
     return "close(session " + session + ")";
   }
 
-  /** What closing {@code session} answers when it is {@code live}, and when it has ended. */
-  static PrimitiveResult answer(long session, boolean live) {
-    return live ? new SessionClosed(session) : new NoSession(session);
+  /**
+   * The sessions closed after closing {@code session} with answer {@code output} ({@code null}:
+   * unknown) when {@code closed} were closed before: the same set when it was closed already (it
+   * answers {@code NoSession}), one more when it was live ({@code SessionClosed}); empty when the
+   * answer does not fit.
+   */
+  static Optional<Set<Long>> step(Set<Long> closed, long session, Object output) {
+    boolean live = !closed.contains(session);
+    if (output != null && !output.equals(live ? new SessionClosed(session) : new NoSession(session))) {
+      return Optional.empty();
+    }
+    if (!live) {
+      return Optional.of(closed);
+    }
+    Set<Long> after = new HashSet<>(closed);
+    after.add(session);
+    return Optional.of(Set.copyOf(after));
   }
 
   /** The step of an operation by a session that was closed: it answers {@code NoSession} and changes nothing. */

@@ -5,7 +5,6 @@ import io.cairn.coordination.machine.PrimitiveResult.Conflict;
 import io.cairn.coordination.machine.PrimitiveResult.Granted;
 import io.cairn.coordination.machine.PrimitiveResult.Released;
 import io.cairn.coordination.machine.Primitives.LockView;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -195,20 +194,13 @@ public final class LockModel implements Model<LockModel.State, LockModel.Op, Obj
   }
 
   private static Optional<State> close(State s, long session, Object output) {
-    boolean live = !s.closed().contains(session);
-    if (output != null && !output.equals(CloseSession.answer(session, live))) {
-      return Optional.empty();
-    }
-    if (!live) {
-      return Optional.of(s);
-    }
-    Set<Long> closed = new HashSet<>(s.closed());
-    closed.add(session);
-    State after = new State(s.holder(), s.token(), s.count(), s.floor(), closed);
-    if (s.holder() != session) {
-      return Optional.of(after);
-    }
-    return Optional.of(after.free(s.token() != 0 ? s.token() : s.floor() + 1));
+    return CloseSession.step(s.closed(), session, output).map(closed -> {
+      State after = new State(s.holder(), s.token(), s.count(), s.floor(), closed);
+      if (s.holder() != session || closed.equals(s.closed())) {
+        return after;
+      }
+      return after.free(s.token() != 0 ? s.token() : s.floor() + 1);
+    });
   }
 
   /**

@@ -7,7 +7,6 @@ import io.cairn.coordination.machine.PrimitiveResult.PermitsReleased;
 import io.cairn.coordination.machine.Primitives.Permits;
 import io.cairn.coordination.machine.Primitives.SemaphoreView;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -162,16 +161,7 @@ public final class SemaphoreModel implements Model<SemaphoreModel.State, Semapho
   }
 
   private static Optional<State> close(State s, long session, Object output) {
-    boolean live = !s.closed().contains(session);
-    if (output != null && !output.equals(CloseSession.answer(session, live))) {
-      return Optional.empty();
-    }
-    if (!live) {
-      return Optional.of(s);
-    }
-    Set<Long> closed = new HashSet<>(s.closed());
-    closed.add(session);
-    return Optional.of(new State(s.with(session, 0).held(), closed));
+    return CloseSession.step(s.closed(), session, output).map(closed -> new State(s.with(session, 0).held(), closed));
   }
 
   /**
