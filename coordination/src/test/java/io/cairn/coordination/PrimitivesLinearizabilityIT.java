@@ -143,10 +143,12 @@ class PrimitivesLinearizabilityIT {
       System.out.println("locks checked in " + lockResult.elapsed().toMillis() + " ms: " + lockResult.verdict());
       CheckResult permitResult = LinearizabilityChecker.check(new SemaphoreModel(Map.of(SEMAPHORE, LIMIT)),
           permitHistory, Duration.ofSeconds(120));
-      System.out.println("semaphore checked in " + permitResult.elapsed().toMillis() + " ms: " + permitResult.verdict());
+      System.out.println("semaphore checked in " + permitResult.elapsed().toMillis() + " ms: "
+          + permitResult.verdict());
       lockResult.assertLinearizable();
       permitResult.assertLinearizable();
-      assertThat(tokenOrderViolations(lockHistory)).as("grants that do not overlap, with tokens out of order").isEmpty();
+      assertThat(tokenOrderViolations(lockHistory)).as("grants that do not overlap, with tokens out of order")
+          .isEmpty();
       assertThat(count(lockHistory, r -> r instanceof Granted g && g.count() == 1)).as("fresh lock grants")
           .isGreaterThan(10);
       assertThat(count(permitHistory, r -> r instanceof PermitsGranted)).as("permit grants").isGreaterThan(10);
@@ -184,7 +186,8 @@ class PrimitivesLinearizabilityIT {
       Granted granted = (Granted) CoordinationCluster.await(atLeader.acquire("L", first, Duration.ZERO, 0));
       locks.ok(grant, granted);
       var take = permits.invoke(0, new AcquirePermits(SEMAPHORE, first, LIMIT));
-      permits.ok(take, CoordinationCluster.await(atLeader.acquirePermits(SEMAPHORE, first, LIMIT, LIMIT, Duration.ZERO)));
+      permits.ok(take,
+          CoordinationCluster.await(atLeader.acquirePermits(SEMAPHORE, first, LIMIT, LIMIT, Duration.ZERO)));
 
       int cut = (leader + 1) % 3;
       Coordination cutOff = cluster.node(cut).coordination();

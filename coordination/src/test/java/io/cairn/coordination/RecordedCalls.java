@@ -21,7 +21,10 @@ final class RecordedCalls {
     return await(f, read, requestTimeout, () -> recorder.fail(h), () -> recorder.unknown(h));
   }
 
-  /** {@link #await(Future, HistoryRecorder, HistoryRecorder.Handle, boolean, Duration)}, saying how it ended through {@code failed} or {@code unknown}. */
+  /**
+   * {@link #await(Future, HistoryRecorder, HistoryRecorder.Handle, boolean, Duration)}, saying how
+   * it ended through {@code failed} or {@code unknown}.
+   */
   static <T> T await(Future<T> f, boolean read, Duration requestTimeout, Runnable failed, Runnable unknown) {
     try {
       return f.toCompletionStage().toCompletableFuture()

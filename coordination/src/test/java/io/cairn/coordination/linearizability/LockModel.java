@@ -209,7 +209,8 @@ public final class LockModel implements Model<LockModel.State, LockModel.Op, Obj
    */
   @Override
   public Map<String, History<Op, Object>> partition(History<Op, Object> history) {
-    return CloseSession.partition(history, LockModel::lockOf, op -> op.outcomeUnknown() && op.input() instanceof Status);
+    return CloseSession.partition(history, LockModel::lockOf,
+        op -> op.outcomeUnknown() && op.input() instanceof Status);
   }
 
   private static String lockOf(Op op) {
