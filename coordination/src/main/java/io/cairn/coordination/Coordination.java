@@ -379,9 +379,23 @@ public final class Coordination extends VerticleBase {
     return candidates.get(Math.floorMod(nextTarget++, candidates.size()));
   }
 
+  /**
+   * A request to {@code target} failed: it may be gone, so stop sending there. A voter then takes
+   * the leader its Raft knows now: Raft tells of a leader only when this node's role changes, so a
+   * voter that merely forgot one (an answer lost while the leader stayed) would otherwise send
+   * nothing anywhere until the next election.
+   */
   private void forget(NodeId target) {
     if (target.equals(leaderHint)) {
       leaderHint = null;
+      RaftShell s = shell;
+      if (s != null) {
+        s.inspect(RaftCore::leader).onSuccess(leader -> {
+          if (leaderHint == null && shell == s) {
+            leaderHint = leader.orElse(null);
+          }
+        });
+      }
     }
   }
 

@@ -72,9 +72,12 @@ import org.slf4j.LoggerFactory;
  * session ends, or the wait runs out; then it proposes the matching cancel (CancelWait, Resign with
  * token 0, CancelPermits) and answers with that: Cancelled when the request still waited, the grant
  * when it was granted meanwhile. If the leader's answer is lost (it crashed or was cut off), the
- * origin proposes the same cancel through the new leader, which tells it the truth, so a long poll
- * never ends in a queue nobody waits for. Observers of an election long-poll its changes the same
- * way.
+ * origin proposes the same cancel through the new leader, so a long poll never ends in a queue
+ * nobody waits for; the cancel's answer is the outcome when it can tell (Cancelled, NoSession, or
+ * an election won), and otherwise the outcome stays unknown: when the session holds the lock or
+ * permits, the request may not have applied (the session held them before) or may have counted
+ * once more (a reentrant acquire), and when the cancel itself fails. Observers of an election
+ * long-poll its changes the same way.
  */
 public final class ReplicatedPrimitives implements PrimitiveService {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedPrimitives.class);
@@ -303,8 +306,11 @@ public final class ReplicatedPrimitives implements PrimitiveService {
       if (!(e instanceof CoordinationException ce) || ce.kind() != Kind.OUTCOME_UNKNOWN) {
         return Future.failedFuture(e);
       }
-      return command(cancelOf(c)).compose(cancelled -> {
-        Optional<PrimitiveResult> settled = settle(c, cancelled, Optional.empty());
+      // A cancel that fails leaves the outcome unknown: never pass on its own failure (a 503 would
+      // say the request did not apply, and it may have).
+      return command(cancelOf(c)).transform(cancelled -> {
+        Optional<PrimitiveResult> settled = cancelled.succeeded()
+            ? settle(c, cancelled.result(), false, Optional.empty()) : Optional.empty();
         return settled.isPresent() ? Future.succeededFuture(settled.get()) : Future.failedFuture(e);
       });
     });
@@ -338,11 +344,14 @@ public final class ReplicatedPrimitives implements PrimitiveService {
   }
 
   /**
-   * What a waiting request {@code c} came to, given the answer to its cancel; {@code held} is the
-   * session's permits when known. Empty when the answer cannot tell (permits: "not waiting" is a
-   * grant only if the request is known to have queued).
+   * What a waiting request {@code c} came to, given the answer to its cancel; {@code queued} when
+   * {@code c} is known to have queued, {@code held} is the session's permits when known. Empty when
+   * the answer cannot tell: "not waiting" is a grant only if the request is known to have queued.
+   * (A lock or permits the session holds may have been held before the request, which then need
+   * not have applied; a lock's count is unknown then too, and a reentrant grant counts one more
+   * than the session held. A campaign needs no such care: one by the leader just says Elected.)
    */
-  private static Optional<PrimitiveResult> settle(PrimitiveCommand c, PrimitiveResult cancelled,
+  private static Optional<PrimitiveResult> settle(PrimitiveCommand c, PrimitiveResult cancelled, boolean queued,
       Optional<Integer> held) {
     if (cancelled instanceof Cancelled || cancelled instanceof NoSession) {
       return Optional.of(cancelled);
@@ -351,7 +360,10 @@ public final class ReplicatedPrimitives implements PrimitiveService {
       return Optional.of(cancelled); // Invalid, or something this version does not know: say it
     }
     if (c instanceof Acquire) {
-      return Optional.of(nw.heldToken() > 0 ? new Granted(nw.heldToken(), 1) : new Cancelled());
+      if (nw.heldToken() == 0) {
+        return Optional.of(new Cancelled());
+      }
+      return queued ? Optional.of(new Granted(nw.heldToken(), 1)) : Optional.empty();
     }
     if (c instanceof Campaign) {
       return Optional.of(nw.heldToken() > 0 ? new Elected(nw.heldToken()) : new Cancelled());
@@ -414,7 +426,7 @@ public final class ReplicatedPrimitives implements PrimitiveService {
               .filter(p -> p.session() == a.sessionId()).findFirst()).map(Primitives.Permits::permits)
               .orElse(a.permits()))
           : Optional.empty();
-      return settle(c, cancelled, held).orElse(cancelled).encode();
+      return settle(c, cancelled, true, held).orElse(cancelled).encode();
     });
   }
 

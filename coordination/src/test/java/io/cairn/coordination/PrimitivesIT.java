@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -193,6 +195,94 @@ class PrimitivesIT {
     assertThat(lock.orElseThrow().holderSession()).isEqualTo(a);
     assertThat(lock.orElseThrow().token()).isEqualTo(held.token());
     assertThat(lock.orElseThrow().waiters()).isEmpty();
+  }
+
+  /**
+   * A follower whose answer from the leader was lost (the leader stayed) keeps forwarding. It used
+   * to forget the leader and, a voter learning leaders from its Raft only when its role changes,
+   * had nowhere to send anything: every request through it failed with UNAVAILABLE until the next
+   * election.
+   */
+  @Test
+  void aFollowerWhoseAnswerWasLostKeepsForwarding() {
+    start();
+    long a = session(0, 30_000);
+    int leader = eventually(() -> cluster.leader().orElseThrow());
+    int origin = (leader + 1) % 3;
+    Object outcome = loseTheAnswer(leader, origin, via(origin).acquire("f", a, Duration.ZERO, 0), "f", 1);
+    assertThat(outcome).isEqualTo(CoordinationException.Kind.OUTCOME_UNKNOWN);
+    long start = System.nanoTime();
+    assertThat(await(via(origin).acquire("f", a, Duration.ZERO, 0))).isInstanceOf(Granted.class)
+        .extracting(r -> ((Granted) r).count()).isEqualTo(2);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+  }
+
+  /**
+   * A long poll for a lock its session already holds is a reentrant grant (count 2). When its
+   * answer is lost, the origin's cancel learns only that the session holds the lock, which it did
+   * before too: that tells neither whether this acquire applied nor the count. The origin used to
+   * answer Granted(token, 1), a fresh grant of a lock the session already held (and, when its
+   * cancel failed, the cancel's UNAVAILABLE: "not applied", though it was); the answer must be the
+   * count, or unknown.
+   */
+  @Test
+  void aLostAnswerOfAReentrantLongPollIsNoFreshGrant() {
+    start();
+    long a = session(0, 30_000);
+    int leader = eventually(() -> cluster.leader().orElseThrow());
+    int origin = (leader + 1) % 3;
+    Granted first = (Granted) eventually(() -> await(via(leader).acquire("r", a, Duration.ZERO, 0)));
+    Object outcome = loseTheAnswer(leader, origin, via(origin).acquire("r", a, Duration.ofSeconds(1), 0), "r", 2);
+    assertThat(outcome).isIn(new Granted(first.token(), 2), CoordinationException.Kind.OUTCOME_UNKNOWN);
+    assertThat(await(via(origin).lock("r")).orElseThrow().count()).isEqualTo(2);
+  }
+
+  /**
+   * When the cancel that should settle a long poll whose answer was lost fails too (the origin is
+   * cut off), the outcome stays unknown. It used to be the cancel's own failure, UNAVAILABLE, which
+   * says the request did not apply: here it did (the lock is held).
+   */
+  @Test
+  void aLongPollWhoseCancelFailsStaysUnknown() {
+    start();
+    long a = session(0, 30_000);
+    int leader = eventually(() -> cluster.leader().orElseThrow());
+    int origin = (leader + 1) % 3;
+    Object outcome = loseTheAnswer(leader, origin, via(origin).acquire("u", a, Duration.ofSeconds(1), 0), "u", 1,
+        true);
+    assertThat(outcome).isEqualTo(CoordinationException.Kind.OUTCOME_UNKNOWN);
+    assertThat(eventually(() -> await(via(origin).lock("u"))).orElseThrow().holderSession()).isEqualTo(a);
+  }
+
+  /**
+   * The outcome of {@code call} through {@code origin} (its result, or the kind of its failure)
+   * when the leader's answers to {@code origin} are lost until the lock {@code lock} has {@code
+   * count}.
+   */
+  private Object loseTheAnswer(int leader, int origin, Future<PrimitiveResult> call, String lock, int count) {
+    return loseTheAnswer(leader, origin, call, lock, count, false);
+  }
+
+  /** ... and with {@code cutOff}, {@code origin} is then cut off from the group until the call ends. */
+  private Object loseTheAnswer(int leader, int origin, Future<PrimitiveResult> call, String lock, int count,
+      boolean cutOff) {
+    cluster.faults.block(cluster.ids.get(leader), cluster.ids.get(origin));
+    try {
+      eventually(() -> {
+        assertThat(await(via(leader).lock(lock)).orElseThrow().count()).isEqualTo(count);
+        return null;
+      });
+      sleep(200); // the answer is on its way, and lost
+      if (cutOff) {
+        cluster.faults.partition(Set.of(cluster.ids.get(origin)), cluster.ids.stream()
+            .filter(id -> !id.equals(cluster.ids.get(origin))).collect(Collectors.toSet()));
+      }
+      return await(call);
+    } catch (CoordinationException e) {
+      return e.kind();
+    } finally {
+      cluster.faults.heal();
+    }
   }
 
   @Test

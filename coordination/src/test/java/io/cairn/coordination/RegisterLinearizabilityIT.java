@@ -14,7 +14,6 @@ import io.cairn.coordination.machine.Register;
 import io.cairn.coordination.machine.RegisterCommand.Expect;
 import io.cairn.coordination.machine.RegisterResult;
 import io.cairn.coordination.raft.RaftSettings;
-import io.cairn.membership.NodeId;
 import io.cairn.membership.transport.Faults;
 import io.vertx.core.Future;
 import java.nio.file.Path;
@@ -24,12 +23,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,12 +62,11 @@ class RegisterLinearizabilityIT {
     HistoryRecorder<Op, Object> recorder = new HistoryRecorder<>();
     HistoryRecorder<CounterModel.Op, Long> counters = new HistoryRecorder<>();
     AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger crashes = new AtomicInteger();
-    List<String> nemesisLog = new ArrayList<>();
 
     try (CoordinationCluster cluster = new CoordinationCluster(3, dir, faults, RaftSettings.LAN, REQUEST_TIMEOUT,
         200)) {
       cluster.startAll();
+      Nemesis nemesis = new Nemesis(cluster, random);
       List<Thread> clients = new ArrayList<>();
       for (int c = 0; c < CLIENTS; c++) {
         int client = c;
@@ -83,14 +77,9 @@ class RegisterLinearizabilityIT {
       }
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       while (System.nanoTime() < end) {
-        nemesis(cluster, faults, random, nemesisLog, crashes);
+        nemesis(cluster, nemesis, random);
       }
-      faults.heal();
-      for (int i = 0; i < cluster.size(); i++) {
-        if (!cluster.running(i)) {
-          cluster.restart(i);
-        }
-      }
+      nemesis.healAll();
       running.set(false);
       for (Thread t : clients) {
         t.join(TimeUnit.SECONDS.toMillis(30));
@@ -99,7 +88,7 @@ class RegisterLinearizabilityIT {
       History<Op, Object> history = recorder.history();
       long ok = history.operations().stream().filter(o -> !o.outcomeUnknown()).count();
       System.out.printf("nemesis: %s%nhistory: %d operations, %d definite, %d unknown, %d leader crashes%n",
-          String.join(", ", nemesisLog), history.size(), ok, history.size() - ok, crashes.get());
+          String.join(", ", nemesis.log), history.size(), ok, history.size() - ok, nemesis.crashes.get());
       CheckResult result = LinearizabilityChecker.check(new RegisterModel(), history, Duration.ofSeconds(120));
       System.out.println("checked in " + result.elapsed().toMillis() + " ms: " + result.verdict());
       result.assertLinearizable();
@@ -168,36 +157,14 @@ class RegisterLinearizabilityIT {
   }
 
   /** One step of the nemesis: a fault for a while, then healing. */
-  private static void nemesis(CoordinationCluster cluster, Faults faults, SplittableRandom random, List<String> log,
-      AtomicInteger crashes) throws InterruptedException {
-    Thread.sleep(300 + random.nextInt(700));
+  private static void nemesis(CoordinationCluster cluster, Nemesis nemesis, SplittableRandom random)
+      throws InterruptedException {
+    nemesis.pause();
     switch (random.nextInt(4)) {
-      case 0 -> {
-        int cut = random.nextInt(cluster.size());
-        Set<NodeId> rest = cluster.ids.stream().filter(id -> !id.equals(cluster.ids.get(cut)))
-            .collect(Collectors.toSet());
-        log.add("partition " + cluster.ids.get(cut));
-        faults.partition(Set.of(cluster.ids.get(cut)), rest);
-        Thread.sleep(500 + random.nextInt(2000));
-        faults.heal();
-      }
-      case 1 -> {
-        Optional<Integer> leader = cluster.leader();
-        if (leader.isPresent()) {
-          log.add("crash leader " + cluster.ids.get(leader.get()));
-          crashes.incrementAndGet();
-          cluster.crash(leader.get());
-          Thread.sleep(300 + random.nextInt(1500));
-          cluster.restart(leader.get());
-        }
-      }
-      case 2 -> {
-        log.add("drop 20% and delay up to 30ms");
-        faults.dropAll(0.2).delayAll(Duration.ZERO, Duration.ofMillis(30));
-        Thread.sleep(500 + random.nextInt(2000));
-        faults.heal();
-      }
-      default -> log.add("calm");
+      case 0 -> nemesis.partition(random.nextInt(cluster.size()));
+      case 1 -> nemesis.crashLeader();
+      case 2 -> nemesis.dropAndDelay();
+      default -> nemesis.calm();
     }
   }
 
@@ -285,35 +252,8 @@ class RegisterLinearizabilityIT {
     recorder.ok(h, op instanceof RegisterModel.Write ? Boolean.TRUE : Boolean.valueOf(done));
   }
 
-  /**
-   * The result, or null once the operation is recorded as failed (surely not applied: 503, or
-   * any failure of a read) or unknown (any other failure of a change).
-   */
   private static <T, I, O> T await(Future<T> f, HistoryRecorder<I, O> recorder, HistoryRecorder<I, O>.Handle h,
       boolean read) {
-    try {
-      return f.toCompletionStage().toCompletableFuture()
-          .get(REQUEST_TIMEOUT.toMillis() + 3_000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      boolean notApplied = e.getCause() instanceof CoordinationException ce
-          && ce.kind() == CoordinationException.Kind.UNAVAILABLE;
-      if (read || notApplied) {
-        recorder.fail(h);
-      } else {
-        recorder.unknown(h);
-      }
-      return null;
-    } catch (TimeoutException e) {
-      if (read) {
-        recorder.fail(h);
-      } else {
-        recorder.unknown(h);
-      }
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      recorder.unknown(h);
-      return null;
-    }
+    return RecordedCalls.await(f, recorder, h, read, REQUEST_TIMEOUT);
   }
 }
