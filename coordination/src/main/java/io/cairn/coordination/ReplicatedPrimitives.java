@@ -66,18 +66,19 @@ import org.slf4j.LoggerFactory;
  * Primitives}): holding a renewal back only makes its TTL start later, never earlier than the
  * client's own send time, which is all the client relies on.
  *
- * <p><b>Long polls run at the leader.</b> An acquire, campaign or permit request with a wait is a
- * {@link Coordination#call}: the leader proposes it and, when the machine queues it, waits on the
- * machine's events (on the context that applies, so no grant is missed) until it is granted, its
- * session ends, or the wait runs out; then it proposes the matching cancel (CancelWait, Resign with
- * token 0, CancelPermits) and answers with that: Cancelled when the request still waited, the grant
- * when it was granted meanwhile. If the leader's answer is lost (it crashed or was cut off), the
- * origin proposes the same cancel through the new leader, so a long poll never ends in a queue
- * nobody waits for; the cancel's answer is the outcome when it can tell (Cancelled, NoSession, or
- * an election won), and otherwise the outcome stays unknown: when the session holds the lock or
- * permits, the request may not have applied (the session held them before) or may have counted
- * once more (a reentrant acquire), and when the cancel itself fails. Observers of an election
- * long-poll its changes the same way.
+ * <p><b>Long polls wait at the leader.</b> An acquire, campaign or permit request with a wait is
+ * first an ordinary command; when the machine puts it in line, the origin makes a {@link
+ * Coordination#call} that waits at the leader on the machine's events (on the context that
+ * applies, so no grant is missed) until it is granted, its session ends, or the wait runs out;
+ * then the leader proposes the matching cancel (CancelWait, Resign with token 0, CancelPermits)
+ * and answers with that: Cancelled when the request still waited, the grant when it was granted
+ * meanwhile. If an answer is lost (the leader crashed or was cut off), the origin proposes the same
+ * cancel through the new leader, so a long poll never ends in a line nobody waits for. Once the
+ * request is known to be in line, the cancel's answer always tells the outcome; when the first
+ * command's own answer was lost, it tells it unless the session holds the lock or permits (it
+ * may have held them before, or a reentrant acquire may have counted once more): then, or when
+ * the cancel fails too, the outcome is unknown. Observers of an election long-poll its changes
+ * the same way.
  */
 public final class ReplicatedPrimitives implements PrimitiveService {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedPrimitives.class);
@@ -301,18 +302,42 @@ public final class ReplicatedPrimitives implements PrimitiveService {
     if (wait.isZero() || wait.isNegative()) {
       return command(c);
     }
-    byte[] head = ByteBuffer.allocate(1 + 8).put(AWAIT_GRANT).putLong(wait.toMillis()).array();
-    return coordination.call(concat(head, c.encode()), wait).map(PrimitiveResult::decode).recover(e -> {
-      if (!(e instanceof CoordinationException ce) || ce.kind() != Kind.OUTCOME_UNKNOWN) {
-        return Future.failedFuture(e);
+    long deadline = System.nanoTime() + wait.toNanos();
+    return command(c).transform(proposed -> {
+      if (proposed.failed()) {
+        return settleLost(c, proposed.cause(), false);
       }
-      // A cancel that fails leaves the outcome unknown: never pass on its own failure (a 503 would
-      // say the request did not apply, and it may have).
-      return command(cancelOf(c)).transform(cancelled -> {
-        Optional<PrimitiveResult> settled = cancelled.succeeded()
-            ? settle(c, cancelled.result(), false, Optional.empty()) : Optional.empty();
-        return settled.isPresent() ? Future.succeededFuture(settled.get()) : Future.failedFuture(e);
-      });
+      if (!(proposed.result() instanceof Queued)) {
+        return Future.succeededFuture(proposed.result());
+      }
+      // In line: wait at the leader for the grant. Whatever becomes of that call, the request is
+      // known to be queued, so the cancel can tell a grant from a wait that ran out.
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      byte[] head = ByteBuffer.allocate(1 + 8).put(AWAIT_GRANT).putLong(left.toMillis()).array();
+      return coordination.call(concat(head, c.encode()), left).map(PrimitiveResult::decode)
+          .recover(e -> settleLost(c, e, true));
+    });
+  }
+
+  /**
+   * A waitable request {@code c} whose answer was lost ({@code queued}: after it was known to be in
+   * line): its cancel, through whoever leads now, says how it ended when it can; otherwise the
+   * outcome is unknown. A failure that says {@code c} was not applied is passed on as it is.
+   */
+  private Future<PrimitiveResult> settleLost(PrimitiveCommand c, Throwable e, boolean queued) {
+    boolean applied = queued || e instanceof CoordinationException ce && ce.kind() == Kind.OUTCOME_UNKNOWN;
+    if (!applied) {
+      return Future.failedFuture(e);
+    }
+    CoordinationException unknown = e instanceof CoordinationException ce && ce.kind() == Kind.OUTCOME_UNKNOWN ? ce
+        : new CoordinationException(Kind.OUTCOME_UNKNOWN, "the request is in line, and waiting for it failed ("
+            + e.getMessage() + "); cancelling it failed too, so whether it was granted is unknown", Coordination.RETRY_AFTER);
+    // A cancel that fails leaves the outcome unknown: never pass on its own failure (a 503 would say
+    // the request did not apply, and it did or may have).
+    return command(cancelOf(c)).transform(cancelled -> {
+      Optional<PrimitiveResult> settled = cancelled.succeeded()
+          ? settle(c, cancelled.result(), queued, Optional.empty()) : Optional.empty();
+      return settled.isPresent() ? Future.succeededFuture(settled.get()) : Future.failedFuture(unknown);
     });
   }
 
@@ -407,15 +432,11 @@ public final class ReplicatedPrimitives implements PrimitiveService {
       return Future.failedFuture(new IllegalArgumentException("unknown primitives call " + kind));
     }
     PrimitiveCommand c = PrimitiveCommand.decode(rest);
-    return coordination.proposeHere(to(PRIMITIVES, rest)).compose(resultBytes -> {
-      if (!(PrimitiveResult.decode(resultBytes) instanceof Queued)) {
-        return Future.succeededFuture(resultBytes);
-      }
-      return park(grantKey(c), deadline, () -> {
-        Optional<PrimitiveResult> r = granted(c);
-        return r.map(PrimitiveResult::encode).orElse(null);
-      }).compose(r -> r != null ? Future.succeededFuture(r) : cancelAfterWait(c));
-    });
+    // c is in line already; the barrier makes sure this node leads and has applied it.
+    return coordination.readHere(() -> granted(c)).compose(now -> now.isPresent()
+        ? Future.succeededFuture(now.get().encode())
+        : park(grantKey(c), deadline, () -> granted(c).map(PrimitiveResult::encode).orElse(null))
+            .compose(r -> r != null ? Future.succeededFuture(r) : cancelAfterWait(c)));
   }
 
   /** The wait ran out: the cancel, through whoever leads now, says how the request ended. */

@@ -238,6 +238,42 @@ class PrimitivesIT {
   }
 
   /**
+   * A waiter in line is granted while the answer of its wait at the leader is lost: the origin
+   * knows the request was in line, so the cancel it sends through the leader tells it the truth,
+   * a fresh grant.
+   */
+  @Test
+  void aLostAnswerOfAWaitInLineIsSettledAsTheGrantItWas() {
+    start();
+    long a = session(0, 30_000);
+    long b = session(0, 30_000);
+    int leader = eventually(() -> cluster.leader().orElseThrow());
+    int origin = (leader + 1) % 3;
+    Granted held = (Granted) eventually(() -> await(via(leader).acquire("w", a, Duration.ZERO, 0)));
+    Future<PrimitiveResult> waiting = via(origin).acquire("w", b, Duration.ofSeconds(1), 0);
+    eventually(() -> {
+      assertThat(await(via(leader).lock("w")).orElseThrow().waiters()).containsExactly(b);
+      return null;
+    });
+    sleep(200); // the origin's wait has reached the leader
+    cluster.faults.block(cluster.ids.get(leader), cluster.ids.get(origin));
+    try {
+      await(via(leader).release("w", a, held.token()));
+      eventually(() -> {
+        assertThat(await(via(leader).lock("w")).orElseThrow().holderSession()).isEqualTo(b);
+        return null;
+      });
+      sleep(200); // the grant's answer is on its way to the origin, and lost
+    } finally {
+      cluster.faults.heal();
+    }
+    PrimitiveResult r = await(waiting);
+    assertThat(r).isInstanceOf(Granted.class);
+    assertThat(((Granted) r).token()).isGreaterThan(held.token());
+    assertThat(((Granted) r).count()).isEqualTo(1);
+  }
+
+  /**
    * When the cancel that should settle a long poll whose answer was lost fails too (the origin is
    * cut off), the outcome stays unknown. It used to be the cancel's own failure, UNAVAILABLE, which
    * says the request did not apply: here it did (the lock is held).
