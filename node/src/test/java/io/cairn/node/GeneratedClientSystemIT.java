@@ -214,7 +214,22 @@ class GeneratedClientSystemIT {
         entries.putEntry("jobs", "report", file("{\"by\":\"loop\"}"), null, null, "lock=nightly", loopToken, null);
       });
       assertThat(locks.getLock("nightly").getHolder()).isNull();
+
+      String metrics = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.port() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(counter(metrics, "cairn_sessions_opened_total")).isGreaterThanOrEqualTo(3);
+      assertThat(counter(metrics, "cairn_sessions_expired_total")).isGreaterThanOrEqualTo(1);
+      assertThat(counter(metrics, "cairn_locks_grants_total")).isGreaterThanOrEqualTo(3);
+      assertThat(metrics).contains("cairn_sessions_live", "cairn_locks_held", "cairn_locks_waiters",
+          "cairn_elections_led", "cairn_elections_changes_total");
     }
+  }
+
+  /** The value of a counter (of any labels) in a Prometheus text scrape. */
+  private static double counter(String scrape, String name) {
+    return scrape.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   private ApiClient client(int port) {

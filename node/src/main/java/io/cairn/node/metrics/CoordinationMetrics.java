@@ -76,8 +76,8 @@ public final class CoordinationMetrics implements RaftListener, AutoCloseable {
     primitiveGauge("cairn.semaphores.permits.held", "Semaphore permits held", p, s -> s.stats().permitsHeld());
     primitiveGauge("cairn.semaphores.waiters", "Sessions waiting for semaphore permits", p,
         s -> s.stats().permitWaiters());
-    keep(FunctionCounter.builder("cairn.sessions.created", p, s -> s.applied().sessionsCreated())
-        .description("Sessions created, as applied by this node").register(registry));
+    keep(FunctionCounter.builder("cairn.sessions.opened", p, s -> s.applied().sessionsCreated())
+        .description("Sessions opened, as applied by this node (since it started: a restart replays its log)").register(registry));
     keep(FunctionCounter.builder("cairn.sessions.expired", p, s -> s.applied().sessionsExpired())
         .description("Sessions that expired (their TTL ran out), as applied by this node").register(registry));
     keep(FunctionCounter.builder("cairn.locks.grants", p, s -> s.applied().lockGrants())
