@@ -169,15 +169,23 @@ class ElectionApiTest extends PrimitivesTestBase {
     assertThat(changed).containsEntry("id", Long.toString(proclaimed)).containsEntry("event", "leader");
     assertThat(new JsonObject(changed.get("data")).getJsonObject("leader").getLong("token")).isEqualTo(token);
 
-    // a's session ends: b leads
+    // a's session ends: first the loss of a's leadership (no id of its own), then b leads
     send(io.vertx.core.http.HttpMethod.DELETE, "/v1/sessions/" + a, (Buffer) null);
-    Map<String, String> next = stream.awaitEvent(3);
+    Map<String, String> lost = stream.awaitEvent(3);
+    assertThat(lost).containsEntry("event", "leader-lost").doesNotContainKey("id");
+    JsonObject lostData = new JsonObject(lost.get("data"));
+    api.assertSchema("ElectionEvent", lostData);
+    assertThat(lostData.getJsonObject("leader")).isEqualTo(new JsonObject().put("session", a).put("token", token)
+        .put("value", "host-a2"));
+    Map<String, String> next = stream.awaitEvent(4);
+    assertThat(lostData.getLong("revision")).isEqualTo(Long.parseLong(next.get("id")));
     JsonObject nextData = new JsonObject(next.get("data"));
     assertThat(nextData.getJsonObject("leader").getLong("session")).isEqualTo(b);
     long bToken = nextData.getJsonObject("leader").getLong("token");
     assertThat(bToken).isGreaterThan(token);
     resign("jobs", b, bToken);
-    Map<String, String> nobody = stream.awaitEvent(4);
+    assertThat(stream.awaitEvent(5)).containsEntry("event", "leader-lost");
+    Map<String, String> nobody = stream.awaitEvent(6);
     assertThat(nobody).containsEntry("event", "no-leader");
     assertThat(new JsonObject(nobody.get("data")).containsKey("leader")).isFalse();
     Awaitility.await().atMost(DEADLINE).until(() -> stream.text.toString().contains(": keep-alive\n\n"));
@@ -187,11 +195,14 @@ class ElectionApiTest extends PrimitivesTestBase {
     // resume after the first leader event: the changes after it, in order, and nothing before
     EventStream resumed = stream("/v1/elections/jobs/events", "Last-Event-ID", Long.toString(token));
     assertThat(resumed.awaitEvent(0)).containsEntry("id", Long.toString(proclaimed));
-    assertThat(resumed.awaitEvent(2)).containsEntry("event", "no-leader");
+    assertThat(resumed.awaitEvent(1)).containsEntry("event", "leader-lost"); // it knows a led at the revision it resumed from
+    assertThat(resumed.awaitEvent(3)).containsEntry("event", "leader-lost");
+    assertThat(resumed.awaitEvent(4)).containsEntry("event", "no-leader");
     assertThat(new JsonObject(resumed.awaitEvent(0).get("data")).getBoolean("reset")).isFalse();
     resumed.close();
     EventStream byQuery = stream("/v1/elections/jobs/events?after=" + proclaimed);
-    assertThat(byQuery.awaitEvent(0).get("id")).isEqualTo(next.get("id"));
+    assertThat(byQuery.awaitEvent(0)).containsEntry("event", "leader-lost");
+    assertThat(byQuery.awaitEvent(1).get("id")).isEqualTo(next.get("id"));
     byQuery.close();
 
     // the group forgot the changes: the election as it is now, marked reset

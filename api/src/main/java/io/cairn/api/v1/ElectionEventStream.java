@@ -37,6 +37,10 @@ final class ElectionEventStream {
   private final String election;
   private final long heartbeatMillis;
   private long cursor;
+  private boolean primed; // the leader at the cursor is known (or there is none to know)
+  private long leaderSession; // the leader as of the last event sent, 0 for none or unknown
+  private long leaderToken;
+  private String leaderValue;
   private long timer = -1;
   private boolean started;
   private boolean closed;
@@ -49,6 +53,7 @@ final class ElectionEventStream {
     this.primitives = primitives;
     this.election = election;
     this.cursor = after;
+    this.primed = after <= 0;
     this.heartbeatMillis = heartbeatMillis;
   }
 
@@ -84,7 +89,9 @@ final class ElectionEventStream {
     if (closed) {
       return;
     }
-    primitives.observe(election, cursor, started ? POLL : Duration.ZERO).onComplete(ar -> {
+    // Resuming after revision r: ask from r - 1, so that the change at r tells who led then.
+    long after = primed ? cursor : cursor - 1;
+    primitives.observe(election, after, started ? POLL : Duration.ZERO).onComplete(ar -> {
       if (closed) {
         return;
       }
@@ -106,8 +113,11 @@ final class ElectionEventStream {
       for (LeaderChanged change : changes.changes()) {
         if (change.index() > cursor) { // never an event twice, and never back in time
           send(change, changes.reset());
+        } else if (change.index() == cursor && !changes.reset()) {
+          remember(change);
         }
       }
+      primed = true;
       poll();
     });
   }
@@ -123,7 +133,18 @@ final class ElectionEventStream {
     log.atDebug().addKeyValue("requestId", Problems.requestId(rc)).log("election {} event stream opened", election);
   }
 
+  /**
+   * Sends {@code change}; when it ends the leadership of the leader last sent (another leader, or
+   * none), a {@code leader-lost} event naming that leader goes first. It has no id of its own (an
+   * SSE client keeps the last id), so a client that resumes after the change it follows is told
+   * of it again.
+   */
   private void send(LeaderChanged change, boolean reset) {
+    if (leaderSession != 0 && change.leaderSession() != leaderSession) {
+      write("leader-lost", -1, new JsonObject().put("election", election).put("revision", change.index())
+          .put("reset", reset).put("leader", ElectionHandlers.leader(leaderSession, leaderToken, leaderValue)));
+    }
+    remember(change);
     JsonObject data = new JsonObject().put("election", election).put("revision", change.index()).put("reset", reset);
     if (change.leaderSession() != 0) {
       data.put("leader", ElectionHandlers.leader(change.leaderSession(), change.token(), change.value()));
@@ -132,14 +153,20 @@ final class ElectionEventStream {
     cursor = Math.max(cursor, change.index());
   }
 
-  /** Writes one event, or a heartbeat comment when {@code name} is null. */
+  private void remember(LeaderChanged change) {
+    leaderSession = change.leaderSession();
+    leaderToken = change.token();
+    leaderValue = change.value();
+  }
+
+  /** Writes one event (with no id when {@code id} is negative), or a heartbeat comment when {@code name} is null. */
   private void write(String name, long id, JsonObject data) {
     if (closed) {
       return;
     }
     String text = name == null
         ? ServerSentEvents.HEARTBEAT
-        : "id: " + id + "\nevent: " + name + "\ndata: " + data.encode() + "\n\n";
+        : (id >= 0 ? "id: " + id + "\n" : "") + "event: " + name + "\ndata: " + data.encode() + "\n\n";
     ServerSentEvents.write(rc, "an election event stream", text, this::release);
   }
 
