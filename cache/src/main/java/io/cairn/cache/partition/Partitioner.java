@@ -22,8 +22,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Why MurmurHash3 x86_32: it is fully specified by a public reference implementation with
  * published test vectors, it mixes every input bit into every output bit (so {@code floorMod} by a
  * prime such as 271 spreads similar keys like "user-1", "user-2" evenly), it is fast on short keys,
- * and it is what Hazelcast uses for the same job. FNV-1a would do too, but mixes short keys less
- * well in the low bits.
+ * and Hazelcast uses the same function for the same job (with another seed, over its serialized
+ * form of the key). FNV-1a would do too, but it has no final avalanche step: the low bits of its
+ * hash depend only on the low bits of the input bytes.
  *
  * <p>The partition count is fixed when a cluster forms: changing it moves almost every key, so a
  * node configured with another count must refuse to join. Valid counts are {@value
