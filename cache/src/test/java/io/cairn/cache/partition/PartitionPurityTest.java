@@ -7,6 +7,6 @@ import org.junit.jupiter.api.Test;
 class PartitionPurityTest {
   @Test
   void partitionPackageIsPure() {
-    PureCores.check("io.cairn.cache", "io.cairn.cache.partition");
+    PureCores.check("io.cairn.cache.partition", "io.cairn.cache.partition..");
   }
 }
