@@ -335,9 +335,20 @@ public final class ReplicatedPrimitives implements PrimitiveService {
     // A cancel that fails leaves the outcome unknown: never pass on its own failure (a 503 would say
     // the request did not apply, and it did or may have).
     return command(cancelOf(c)).transform(cancelled -> {
-      Optional<PrimitiveResult> settled = cancelled.succeeded()
-          ? settle(c, cancelled.result(), queued, Optional.empty()) : Optional.empty();
-      return settled.isPresent() ? Future.succeededFuture(settled.get()) : Future.failedFuture(unknown);
+      if (cancelled.failed()) {
+        return Future.failedFuture(unknown);
+      }
+      Future<Optional<Integer>> held = Future.succeededFuture(Optional.empty());
+      if (queued && c instanceof AcquirePermits a && cancelled.result() instanceof NotWaiting) {
+        // granted while the answer was lost: how many the session holds now says what to answer
+        held = semaphore(a.semaphore()).map(s -> s.flatMap(v -> v.holders().stream()
+            .filter(p -> p.session() == a.sessionId()).findFirst()).map(Primitives.Permits::permits));
+      }
+      return held.transform(h -> {
+        Optional<PrimitiveResult> settled = h.succeeded() ? settle(c, cancelled.result(), queued, h.result())
+            : Optional.empty();
+        return settled.isPresent() ? Future.succeededFuture(settled.get()) : Future.failedFuture(unknown);
+      });
     });
   }
 

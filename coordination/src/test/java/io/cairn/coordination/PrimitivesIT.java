@@ -273,6 +273,35 @@ class PrimitivesIT {
     assertThat(((Granted) r).count()).isEqualTo(1);
   }
 
+  /** The same for permits: the origin reads how many the session holds once the cancel says it no longer waits. */
+  @Test
+  void aLostAnswerOfAWaitForPermitsIsSettledAsTheGrantItWas() {
+    start();
+    long a = session(0, 30_000);
+    long b = session(0, 30_000);
+    int leader = eventually(() -> cluster.leader().orElseThrow());
+    int origin = (leader + 1) % 3;
+    eventually(() -> await(via(leader).acquirePermits("p", a, 2, 3, Duration.ZERO)));
+    Future<PrimitiveResult> waiting = via(origin).acquirePermits("p", b, 2, 3, Duration.ofSeconds(1));
+    eventually(() -> {
+      assertThat(await(via(leader).semaphore("p")).orElseThrow().waiters()).hasSize(1);
+      return null;
+    });
+    sleep(200);
+    cluster.faults.block(cluster.ids.get(leader), cluster.ids.get(origin));
+    try {
+      await(via(leader).releasePermits("p", a, 1));
+      eventually(() -> {
+        assertThat(await(via(leader).semaphore("p")).orElseThrow().waiters()).isEmpty();
+        return null;
+      });
+      sleep(200);
+    } finally {
+      cluster.faults.heal();
+    }
+    assertThat(await(waiting)).isEqualTo(new PermitsGranted(2));
+  }
+
   /**
    * When the cancel that should settle a long poll whose answer was lost fails too (the origin is
    * cut off), the outcome stays unknown. It used to be the cancel's own failure, UNAVAILABLE, which
