@@ -112,6 +112,56 @@ class PrimitivesIT {
     assertThat(await(via(0).session(kept))).isPresent();
   }
 
+  /**
+   * The leader crashes: a client that keeps renewing (through the survivors, retrying while the
+   * group elects) keeps its session, and one that stopped renewing before the crash is expired no
+   * later than its TTL plus a tick plus the election (the new leader does not give it a fresh
+   * TTL), and never before its TTL.
+   */
+  @Test
+  void aLeaderCrashNeitherKillsALiveSessionNorKeepsADeadOneMuchLonger() {
+    start();
+    int leader = eventually(() -> cluster.leader().orElseThrow());
+    int survivor = (leader + 1) % 3;
+    long ttl = 3_000;
+    long live = session(survivor, ttl);
+    long deadSent = System.nanoTime();
+    long dead = session(survivor, ttl);
+    sleep(1_000);
+    cluster.crash(leader);
+    long crashed = System.nanoTime();
+    long lastSent = System.nanoTime();
+    Long expiredAt = null;
+    while (System.nanoTime() - crashed < Duration.ofSeconds(8).toNanos()) {
+      try {
+        long sent = System.nanoTime();
+        KeptAlive k = (KeptAlive) await(via(survivor).keepAlive(live));
+        assertThat(k.renewals().get(0).alive())
+            .as("the live session, renewed %d ms before, was expired", (sent - lastSent) / 1_000_000).isTrue();
+        lastSent = sent;
+      } catch (CoordinationException e) {
+        // no leader yet: renew again
+      }
+      if (expiredAt == null) {
+        try {
+          if (await(via(survivor).session(dead)).isEmpty()) {
+            expiredAt = System.nanoTime();
+          }
+        } catch (CoordinationException e) {
+          // no leader yet
+        }
+      }
+      sleep(200);
+    }
+    assertThat(expiredAt).as("the session without keepalives expired").isNotNull();
+    long lived = (expiredAt - deadSent) / 1_000_000;
+    System.out.println("a session of TTL " + ttl + " ms without keepalives, its leader crashed, lived " + lived + " ms");
+    // never before its TTL; at most a tick, an election (up to about 2 s here with the crash
+    // detected by the election timeout) and this loop's 200 ms polling later
+    assertThat(lived).isBetween(ttl, ttl + 100 + 2_500 + 200);
+    assertThat(await(via(survivor).session(live))).isPresent();
+  }
+
   @Test
   void keepalivesFromManyClientsAtOnceAllRenew() {
     start();
