@@ -162,6 +162,10 @@ final class CairnProcess implements AutoCloseable {
     }
   }
 
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** The operating system's id of the process. */
   long pid() {
     return process.pid();
