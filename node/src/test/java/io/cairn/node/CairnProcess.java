@@ -179,6 +179,10 @@ final class CairnProcess implements AutoCloseable {
     }
   }
 
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** The operating system's id of the process. */
   long pid() {
     return process.pid();

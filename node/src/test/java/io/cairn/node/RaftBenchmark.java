@@ -1,5 +1,9 @@
 package io.cairn.node;
 
+import static io.cairn.node.BenchGroup.*;
+
+import io.cairn.node.BenchGroup.Node;
+
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -10,27 +14,18 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -91,50 +86,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("benchmark")
 class RaftBenchmark {
-  private static final String VALUE = "value-0123456789";
-  private static final Duration DEADLINE = Duration.ofSeconds(60);
-  private static final List<String> JVM = List.of("-Xmx512m", "-Xms512m", "-XX:TieredStopAtLevel=4");
-
   @TempDir Path dir;
-  private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-      .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
-  private final List<Node> nodes = new ArrayList<>();
+  private BenchGroup group;
   private Vertx vertx;
-  private Peers peers;
-
-  private final class Node {
-    final String id;
-    final int clusterPort;
-    final int httpPort;
-    final Path data;
-    CairnProcess process;
-
-    Node(String id) throws IOException {
-      this.id = id;
-      this.clusterPort = freePort();
-      this.httpPort = freePort();
-      this.data = CairnProcess.newDir(dir, id);
-    }
-
-    void start() throws IOException {
-      List<String> seeds = nodes.stream().filter(n -> n != this).map(n -> "127.0.0.1:" + n.clusterPort).toList();
-      process = CairnProcess.start(dir, Map.of(), JVM, "--node.id", id,
-          "--http.port", Integer.toString(httpPort), "--cluster.port", Integer.toString(clusterPort),
-          "--cluster.seeds", String.join(",", seeds), "--data.dir", data.toString(), "--log.level", "INFO",
-          "--cp.voters", "3", "--cp.initial-voters", "a,b,c");
-    }
-
-    String base() {
-      return "http://127.0.0.1:" + httpPort;
-    }
-  }
+  private BenchPeers peers;
 
   @AfterEach
   void stop() throws Exception {
-    for (Node n : nodes) {
-      if (n.process != null) {
-        n.process.close();
-      }
+    if (group != null) {
+      group.close();
     }
     if (peers != null && peers.etcdAvailable()) {
       peers.etcd("stop");
@@ -149,8 +109,8 @@ class RaftBenchmark {
   @Test
   void failover() throws Exception {
     int trials = Integer.getInteger("cairn.bench.trials", 5);
-    peers = Peers.find(dir);
-    startGroup();
+    peers = BenchPeers.find(dir);
+    group = BenchGroup.start(dir);
     List<Long> cairnWrite = new ArrayList<>();
     List<Long> cairnElected = new ArrayList<>();
     List<Long> etcdWrite = new ArrayList<>();
@@ -194,11 +154,11 @@ class RaftBenchmark {
 
   /** One trial: {new leader ms, first write ms, attempts}. */
   private long[] cairnFailoverTrial() throws Exception {
-    Node leader = awaitLeader();
-    List<Node> survivors = nodes.stream().filter(n -> n != leader).toList();
+    Node leader = group.awaitLeader();
+    List<Node> survivors = group.nodes.stream().filter(n -> n != leader).toList();
     long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     for (int i = 0; System.nanoTime() < warmEnd; i++) {
-      HttpResponse<String> r = putRegister(survivors.get(i % 2).base(), "failover", 2000);
+      HttpResponse<String> r = group.putRegister(survivors.get(i % 2).base(), "failover", 2000);
       if (r.statusCode() != 200) {
         throw new AssertionError("warm-up write answered " + r.statusCode() + ": " + r.body());
       }
@@ -212,7 +172,7 @@ class RaftBenchmark {
       while (electedAt.get() < 0 && System.nanoTime() - t0 < DEADLINE.toNanos()) {
         for (Node s : survivors) {
           try {
-            HttpResponse<String> r = get(s.base() + "/v1/cluster/raft", 200);
+            HttpResponse<String> r = group.get(s.base() + "/v1/cluster/raft", 200);
             String l = new JsonObject(r.body()).getString("leader");
             if (l != null && !l.equals(leader.id)) {
               electedAt.compareAndSet(-1, System.nanoTime() - t0);
@@ -228,7 +188,7 @@ class RaftBenchmark {
     int attempts = 0;
     while (writeAt.get() < 0 && System.nanoTime() - t0 < DEADLINE.toNanos()) {
       Node s = survivors.get(attempts++ % 2);
-      http.sendAsync(putRequest(s.base(), "failover", 1000, null), HttpResponse.BodyHandlers.ofString())
+      group.http.sendAsync(group.putRequest(s.base(), "failover", 1000, null), HttpResponse.BodyHandlers.ofString())
           .thenAccept(r -> {
             if (r.statusCode() == 200) {
               writeAt.compareAndSet(-1, System.nanoTime() - t0);
@@ -249,7 +209,7 @@ class RaftBenchmark {
     // Restart the killed node on its data and ports; wait until the leader replicates to all.
     leader.start();
     leader.process.port();
-    awaitAllReplicating();
+    group.awaitAllReplicating();
     Thread.sleep(3_000);
     return new long[] {ms(electedAt.get()), ms(writeAt.get()), attempts};
   }
@@ -266,11 +226,11 @@ class RaftBenchmark {
     List<String> cases = Arrays.stream(System.getProperty("cairn.bench.cases",
         "cairn-cas-leader,etcd-txn-cas-leader,cairn-cas-follower,etcd-txn-cas-follower,cairn-put-leader,etcd-put-leader")
         .split(",")).map(String::trim).toList();
-    peers = Peers.find(dir);
+    peers = BenchPeers.find(dir);
     vertx = Vertx.vertx();
-    startGroup();
-    Node leader = awaitLeader();
-    Node follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+    group = BenchGroup.start(dir);
+    Node leader = group.awaitLeader();
+    Node follower = group.nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
     boolean etcd = peers.etcdAvailable();
     String etcdLeader = null;
     String etcdFollower = null;
@@ -282,7 +242,7 @@ class RaftBenchmark {
       etcdPids = List.of(Long.parseLong(peers.etcd("pid", "e1").trim()), Long.parseLong(peers.etcd("pid", "e2").trim()),
           Long.parseLong(peers.etcd("pid", "e3").trim()));
     }
-    List<Long> cairnPids = nodes.stream().map(n -> n.process.pid()).toList();
+    List<Long> cairnPids = group.pids();
     // One unrecorded warm-up per system (10 s): the JIT of the nodes, etcd's first compactions.
     int systemWarmup = Integer.getInteger("cairn.bench.system-warmup", 10);
     runLoad(new Target("cairn-cas-leader", leader.base(), leader.base()), 32, systemWarmup, false);
@@ -303,11 +263,11 @@ class RaftBenchmark {
               : (c.endsWith("-follower") ? follower.base() : leader.base());
           Target target = new Target(c, base, metricsBase);
           runLoad(target, clients, warmup, false);
-          Map<String, Double> m0 = metrics(metricsBase);
+          Map<String, Double> m0 = group.metrics(metricsBase);
           long cpu0 = cpuTicks(isEtcd ? etcdPids : cairnPids);
           Result r = runLoad(target, clients, seconds, true);
           long cpu1 = cpuTicks(isEtcd ? etcdPids : cairnPids);
-          Map<String, Double> m1 = metrics(metricsBase);
+          Map<String, Double> m1 = group.metrics(metricsBase);
           r.serverCpuUsPerOp = r.ops == 0 ? 0 : (cpu1 - cpu0) * 1e6 / CLK_TCK / r.ops;
           r.disk = isEtcd ? etcdDisk(m0, m1, r.ops) : cairnDisk(m0, m1);
           results.computeIfAbsent(c + " c=" + clients, k -> new ArrayList<>()).add(r);
@@ -382,18 +342,6 @@ class RaftBenchmark {
   }
 
   /** A growable array of latencies in nanoseconds, confined to the load's event loop. */
-  private static final class Latencies {
-    long[] values = new long[1 << 16];
-    int size;
-
-    void add(long v) {
-      if (size == values.length) {
-        values = Arrays.copyOf(values, size * 2);
-      }
-      values[size++] = v;
-    }
-  }
-
   /**
    * {@code clients} closed loops against {@code target} for {@code seconds}, all on one event
    * loop; a request that completes after the end is not counted.
@@ -421,13 +369,12 @@ class RaftBenchmark {
     });
     finished.future().await(seconds + 60L, TimeUnit.SECONDS);
     client.close().await(10, TimeUnit.SECONDS);
-    long[] sorted = Arrays.copyOf(latencies.values, latencies.size);
-    Arrays.sort(sorted);
-    result.ops = sorted.length;
-    result.opsPerSecond = sorted.length / (double) seconds;
-    result.p50Ms = nth(sorted, 0.50) / 1e6;
-    result.p99Ms = nth(sorted, 0.99) / 1e6;
-    result.maxMs = sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6;
+    Summary s = latencies.summarize(seconds);
+    result.ops = s.ops();
+    result.opsPerSecond = s.opsPerSecond();
+    result.p50Ms = s.p50Ms();
+    result.p99Ms = s.p99Ms();
+    result.maxMs = s.maxMs();
     return result;
   }
 
@@ -574,64 +521,6 @@ class RaftBenchmark {
 
   // ============================================================================== metrics
 
-  private static final long CLK_TCK = 100; // USER_HZ on Linux
-
-  private static long cpuTicks(List<Long> pids) {
-    long total = 0;
-    for (long pid : pids) {
-      try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        total += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-      } catch (IOException | RuntimeException gone) {
-        // not running
-      }
-    }
-    return total;
-  }
-
-  private static final Pattern NODE_LABEL = Pattern.compile("node=\"[^\"]*\",?");
-
-  /** Every sample of a Prometheus page, by its name and labels without the {@code node} label. */
-  private Map<String, Double> metrics(String base) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    try {
-      for (String line : get(base + "/metrics", 5000).body().split("\n")) {
-        if (line.startsWith("#") || line.isBlank()) {
-          continue;
-        }
-        int space = line.lastIndexOf(' ');
-        String name = NODE_LABEL.matcher(line.substring(0, space)).replaceAll("").replace(",}", "}").replace("{}", "");
-        try {
-          out.put(name, Double.parseDouble(line.substring(space + 1)));
-        } catch (NumberFormatException ignored) {
-          // not a sample
-        }
-      }
-    } catch (Exception e) {
-      // no metrics this time
-    }
-    return out;
-  }
-
-  private static double delta(Map<String, Double> a, Map<String, Double> b, String name) {
-    return b.getOrDefault(name, 0.0) - a.getOrDefault(name, 0.0);
-  }
-
-  private static String cairnDisk(Map<String, Double> a, Map<String, Double> b) {
-    double fsyncs = delta(a, b, "cairn_raft_wal_fsync_seconds_count");
-    double fsyncSum = delta(a, b, "cairn_raft_wal_fsync_seconds_sum");
-    double entries = delta(a, b, "cairn_raft_wal_fsync_entries_sum");
-    double commits = delta(a, b, "cairn_raft_commit_latency_seconds_count");
-    double commitSum = delta(a, b, "cairn_raft_commit_latency_seconds_sum");
-    return String.format("| leader: wal fsyncs %.0f, avg %.3f ms, entries/fsync %.2f, p99 %.3f ms;"
-            + " commits %.0f, avg commit %.3f ms, p99 %.3f ms",
-        fsyncs, fsyncs == 0 ? 0 : fsyncSum * 1000 / fsyncs, fsyncs == 0 ? 0 : entries / fsyncs,
-        b.getOrDefault("cairn_raft_wal_fsync_seconds{quantile=\"0.99\"}", 0.0) * 1000,
-        commits, commits == 0 ? 0 : commitSum * 1000 / commits,
-        b.getOrDefault("cairn_raft_commit_latency_seconds{quantile=\"0.99\"}", 0.0) * 1000);
-  }
-
   private static String etcdDisk(Map<String, Double> a, Map<String, Double> b, long ops) {
     double fsyncs = delta(a, b, "etcd_disk_wal_fsync_duration_seconds_count");
     double fsyncSum = delta(a, b, "etcd_disk_wal_fsync_duration_seconds_sum");
@@ -640,224 +529,10 @@ class RaftBenchmark {
         fsyncs, fsyncs == 0 ? 0 : fsyncSum * 1000 / fsyncs, fsyncs == 0 ? 0 : proposals / fsyncs);
   }
 
-  // ============================================================================== the group
-
-  private void startGroup() throws Exception {
-    for (String id : List.of("a", "b", "c")) {
-      nodes.add(new Node(id));
-    }
-    for (Node n : nodes) {
-      n.start();
-    }
-    for (Node n : nodes) {
-      n.process.port();
-    }
-    awaitAllReplicating();
-  }
-
-  /** The node every node names as leader. */
-  private Node awaitLeader() {
-    Node[] found = new Node[1];
-    Awaitility.await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
-      String leader = null;
-      for (Node n : nodes) {
-        Optional<JsonObject> s = raft(n);
-        if (s.isEmpty() || s.get().getString("leader") == null
-            || (leader != null && !leader.equals(s.get().getString("leader")))) {
-          return false;
-        }
-        leader = s.get().getString("leader");
-      }
-      String id = leader;
-      found[0] = nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElse(null);
-      return found[0] != null;
-    });
-    return found[0];
-  }
-
-  /**
-   * A leader that every node agrees on, that commits a write, and that every node has applied.
-   * (The leader's {@code progress} in {@code GET /v1/cluster/raft} is empty in this version, so
-   * the followers' replication is judged by their own applied index.)
-   */
-  private void awaitAllReplicating() {
-    Awaitility.await().atMost(DEADLINE).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-      Node leader = awaitLeader();
-      HttpResponse<String> r = putRegister(leader.base(), "settle", 2000);
-      if (r.statusCode() != 200) {
-        return false;
-      }
-      long version = new JsonObject(r.body()).getLong("version");
-      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-          nodes.stream().allMatch(n -> raft(n).map(s -> s.getLong("appliedIndex") >= version).orElse(false)));
-      return true;
-    });
-  }
-
-  private Optional<JsonObject> raft(Node n) {
-    try {
-      HttpResponse<String> r = get(n.base() + "/v1/cluster/raft", 1000);
-      return r.statusCode() == 200 ? Optional.of(new JsonObject(r.body())) : Optional.empty();
-    } catch (Exception e) {
-      return Optional.empty();
-    }
-  }
-
-  private HttpRequest putRequest(String base, String name, int timeoutMs, String ifMatch) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/registers/" + name))
-        .timeout(Duration.ofMillis(timeoutMs)).header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString("{\"value\":\"" + VALUE + "\"}"));
-    if (ifMatch != null) {
-      b.header("If-Match", ifMatch);
-    }
-    return b.build();
-  }
-
-  private HttpResponse<String> putRegister(String base, String name, int timeoutMs) throws Exception {
-    return http.send(putRequest(base, name, timeoutMs, null), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> get(String url, int timeoutMs) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMillis(timeoutMs)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  // ============================================================================== etcd
-
-  /**
-   * The shared peers' scripts ({@code cairn.bench.peers}, default {@code ../shared/peers} from the
-   * project root): the etcd cluster and its failover probe, with their data under the test's
-   * temporary folder and the probe from {@code cairn.bench.peers.build} (default the peers'
-   * {@code /tmp/peers/build}, made by their {@code build.sh}).
-   */
-  private static final class Peers {
-    final Path home;
-    final Path tmp;
-    final Path build;
-
-    private Peers(Path home, Path tmp, Path build) {
-      this.home = home;
-      this.tmp = tmp;
-      this.build = build;
-    }
-
-    static Peers find(Path dir) {
-      String root = System.getProperty("cairn.root", "..");
-      Path home = Path.of(System.getProperty("cairn.bench.peers", root + "/../shared/peers")).toAbsolutePath()
-          .normalize();
-      return new Peers(home, dir.resolve("peers"), Path.of(System.getProperty("cairn.bench.peers.build",
-          "/tmp/peers/build")));
-    }
-
-    boolean etcdAvailable() {
-      return Files.isRegularFile(home.resolve("etcd-cluster.sh")) && onPath("etcd") && onPath("jq");
-    }
-
-    boolean failoverAvailable() {
-      return etcdAvailable() && Files.isDirectory(build.resolve("java/bench/target/lib"));
-    }
-
-    String why() {
-      if (!Files.isRegularFile(home.resolve("etcd-cluster.sh"))) {
-        return "no peers' scripts at " + home + "; set -Dcairn.bench.peers";
-      }
-      if (!onPath("etcd") || !onPath("jq")) {
-        return "etcd or jq not on the PATH";
-      }
-      return "the peers' Java programs are not built in " + build + "; run their build.sh";
-    }
-
-    private static boolean onPath(String command) {
-      return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-          .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
-    }
-
-    /** Runs {@code etcd-cluster.sh ARGS}; its stdout. */
-    String etcd(String... args) throws IOException, InterruptedException {
-      List<String> command = new ArrayList<>(List.of("bash", home.resolve("etcd-cluster.sh").toString()));
-      command.addAll(List.of(args));
-      return run(command, 120);
-    }
-
-    /** One {@code FAILOVER_SYSTEMS=etcd TRIALS=1 bench-failover.sh}: {new leader ms, first write ms}. */
-    long[] etcdFailoverTrial() throws IOException, InterruptedException {
-      Path results = tmp.resolve("results");
-      Files.deleteIfExists(results.resolve("failover.tsv"));
-      run(List.of("bash", home.resolve("bench-failover.sh").toString()), 300);
-      String[] f = Files.readAllLines(results.resolve("failover.tsv")).get(0).split("\t");
-      return new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])};
-    }
-
-    private String run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
-      ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-      Map<String, String> env = pb.environment();
-      env.put("PEERS_TMP", tmp.toString());
-      env.put("PEERS_BUILD", build.toString());
-      env.put("RESULTS_DIR", tmp.resolve("results").toString());
-      env.put("FAILOVER_SYSTEMS", "etcd");
-      env.put("TRIALS", "1");
-      Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(command + " did not end within " + timeoutSeconds + " s");
-      }
-      if (p.exitValue() != 0) {
-        throw new IOException(command + " exited " + p.exitValue() + ": " + out);
-      }
-      return out;
-    }
-  }
-
   // ============================================================================== helpers
 
   private static String b64(String s) {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static long nth(long[] sorted, double q) {
-    if (sorted.length == 0) {
-      return 0;
-    }
-    int i = (int) Math.ceil(q * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
-  private static double median(double[] values) {
-    double[] s = values.clone();
-    Arrays.sort(s);
-    int m = s.length;
-    return m == 0 ? 0 : (m % 2 == 1 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2);
-  }
-
-  private static long percentile(List<Long> values, int p) {
-    long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
-    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-  }
-
-  private static long ms(long nanos) {
-    return nanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(nanos);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void write(String name, String report) throws IOException {
-    System.out.print(report);
-    Path out = Path.of("target", "benchmarks");
-    Files.createDirectories(out);
-    Files.writeString(out.resolve(name), report);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }
