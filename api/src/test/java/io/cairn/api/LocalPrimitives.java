@@ -50,15 +50,13 @@ public final class LocalPrimitives implements PrimitiveService {
   private final class Waiter {
     final Context context;
     final Promise<Object> promise = Promise.promise();
-    final long sessionId; // 0: an observer, which no session's end concerns
     final Predicate<PrimitiveEvent> wakes;
     final Function<PrimitiveEvent, Object> answer;
     long timer = -1;
     boolean done;
 
-    Waiter(long sessionId, Predicate<PrimitiveEvent> wakes, Function<PrimitiveEvent, Object> answer) {
+    Waiter(Predicate<PrimitiveEvent> wakes, Function<PrimitiveEvent, Object> answer) {
       this.context = Vertx.currentContext();
-      this.sessionId = sessionId;
       this.wakes = wakes;
       this.answer = answer;
     }
@@ -169,7 +167,7 @@ public final class LocalPrimitives implements PrimitiveService {
     if (!now.changes().isEmpty() || wait.toMillis() <= 0) {
       return Future.succeededFuture(now);
     }
-    Waiter w = new Waiter(0, e -> e instanceof LeaderChanged c && c.election().equals(election),
+    Waiter w = new Waiter(e -> e instanceof LeaderChanged c && c.election().equals(election),
         e -> changes(election, after));
     return arm(w, wait, () -> changes(election, after)).map(o -> (ElectionChanges) o);
   }
@@ -227,13 +225,6 @@ public final class LocalPrimitives implements PrimitiveService {
   /** Applies one command at the next index, then wakes the long polls its events concern. */
   private PrimitiveResult apply(PrimitiveCommand c) {
     PrimitiveResult r = PrimitiveResult.decode(machine.apply(++index, c.encode()));
-    if (r instanceof PrimitiveResult.SessionClosed closed) { // its waits ended with it (no event says so)
-      for (Waiter w : List.copyOf(waiters)) {
-        if (w.sessionId == closed.id()) {
-          finish(w, new PrimitiveResult.NoSession(closed.id()));
-        }
-      }
-    }
     for (PrimitiveEvent e : machine.drainEvents()) {
       if (e instanceof LeaderChanged changed) {
         history.computeIfAbsent(changed.election(), k -> new ArrayList<>()).add(changed);
@@ -261,10 +252,16 @@ public final class LocalPrimitives implements PrimitiveService {
     if (wait.toMillis() <= 0 || !(r instanceof PrimitiveResult.Queued)) {
       return Future.succeededFuture(r);
     }
-    Waiter w = new Waiter(sessionId,
-        e -> granted.test(e) || e instanceof PrimitiveEvent.SessionExpired x && x.sessionId() == sessionId,
-        e -> e instanceof PrimitiveEvent.SessionExpired ? new PrimitiveResult.NoSession(sessionId) : grant.apply(e));
+    Waiter w = new Waiter(
+        e -> granted.test(e) || ended(e, sessionId),
+        e -> ended(e, sessionId) ? new PrimitiveResult.NoSession(sessionId) : grant.apply(e));
     return arm(w, wait, leave).map(o -> (PrimitiveResult) o);
+  }
+
+  /** Whether {@code e} ends session {@code sessionId} (and with it its waits). */
+  private static boolean ended(PrimitiveEvent e, long sessionId) {
+    return e instanceof PrimitiveEvent.SessionExpired x && x.sessionId() == sessionId
+        || e instanceof PrimitiveEvent.SessionClosed c && c.sessionId() == sessionId;
   }
 
   private Future<Object> arm(Waiter w, Duration wait, Supplier<Object> onTimeout) {

@@ -406,13 +406,17 @@ class PrimitivesIT {
     long a = session(0, 10_000);
     long b = session(1, 10_000);
     await(via(0).acquire("z", a, Duration.ZERO, 0));
-    Future<PrimitiveResult> waiting = via(1).acquire("z", b, Duration.ofSeconds(2), 0);
+    Future<PrimitiveResult> waiting = via(1).acquire("z", b, Duration.ofSeconds(20), 0);
     eventually(() -> {
       assertThat(await(via(2).lock("z")).map(LockView::waiters)).contains(List.of(b));
       return null;
     });
+    sleep(200); // the wait has reached the leader
+    long closed = System.nanoTime();
     await(via(2).closeSession(b));
     assertThat(await(waiting)).isInstanceOf(NoSession.class);
+    // at once, not when the 20 s wait runs out
+    assertThat(Duration.ofNanos(System.nanoTime() - closed)).isLessThan(Duration.ofSeconds(5));
   }
 
   private static void sleep(long millis) {

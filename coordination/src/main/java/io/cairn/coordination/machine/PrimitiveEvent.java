@@ -26,6 +26,12 @@ public sealed interface PrimitiveEvent {
   record SessionExpired(long index, long sessionId) implements PrimitiveEvent {}
 
   /**
+   * Session {@code sessionId} was closed at this index; everything it held was released (without
+   * lock delay). Its proposer has the answer; the event is for the requests that wait on it.
+   */
+  record SessionClosed(long index, long sessionId) implements PrimitiveEvent {}
+
+  /**
    * What observers of election {@code election} see changed at {@code index}, its revision: a new
    * leader {@code leaderSession} with {@code token} (the index at which it became leader) and
    * {@code value}, a proclaimed value (same token), or no leader at all (0, 0, ""). An observer

@@ -521,9 +521,8 @@ public final class Primitives implements StateMachine {
       }
     }
     for (Session s : ending) {
-      if (expired) {
-        events.add(new PrimitiveEvent.SessionExpired(index, s.id));
-      }
+      events.add(expired ? new PrimitiveEvent.SessionExpired(index, s.id)
+          : new PrimitiveEvent.SessionClosed(index, s.id));
       for (String name : s.held) {
         Lock lock = locks.get(name);
         long delay = expired ? lock.holderDelay : 0;

@@ -274,6 +274,9 @@ class PrimitivesPropertyTest {
           leaveUnled(x.sessionId(), candidates);
           leaveSemaphores(x.sessionId(), sems);
           expiries++;
+        } else if (e instanceof PrimitiveEvent.SessionClosed c) {
+          assertThat(command).as(at + ": closed by another command").isEqualTo(new CloseSession(c.sessionId()));
+          assertThat(result).as(at).isInstanceOf(PrimitiveResult.SessionClosed.class);
         }
       }
       // every session that expires at this index has left every queue before any lock passes on

@@ -278,13 +278,14 @@ class PrimitivesTest {
   }
 
   @Test
-  void closeReleasesAtOnceWithoutLockDelayAndWithoutAnExpiryEvent() {
+  void closeReleasesAtOnceWithoutLockDelayWithAClosedEvent() {
     long a = session(10_000);
     long b = session(10_000);
     run(new Acquire("x", a, false, 5_000));
     acquire("x", b, true);
     assertThat(run(new CloseSession(a))).isEqualTo(new SessionClosed(a));
-    assertThat(m.drainEvents()).containsExactly(new LockGranted(index, "x", b, index));
+    assertThat(m.drainEvents()).containsExactly(new PrimitiveEvent.SessionClosed(index, a),
+        new LockGranted(index, "x", b, index));
     assertThat(run(new CloseSession(a))).isEqualTo(new NoSession(a));
     assertThat(acquire("y", a, false)).isEqualTo(new NoSession(a));
   }
@@ -407,7 +408,8 @@ class PrimitivesTest {
     assertThat(m.election("e")).contains(new ElectionView("e", c, at, "c", at, List.of(c)));
     assertThat(m.election("f")).isEmpty();
     assertThat(run(new CloseSession(c))).isEqualTo(new SessionClosed(c));
-    assertThat(m.drainEvents()).containsExactly(new LeaderChanged(index, "e", 0, 0, ""),
+    assertThat(m.drainEvents()).containsExactly(new PrimitiveEvent.SessionClosed(index, c),
+        new LeaderChanged(index, "e", 0, 0, ""),
         new LeaderChanged(index, "g", 0, 0, ""));
   }
 
