@@ -9,10 +9,16 @@ import java.util.Objects;
  * @param capacity how the memory tier is bounded: a number of entries or a number of bytes
  * @param defaultTtl time to live of an entry put without one; {@code null} means none
  * @param store where entries are written through to and loaded from
+ * @param backups how many other nodes hold a copy of each entry, synchronously (0 to {@value
+ *     #MAX_BACKUPS}); fewer while the cluster has fewer nodes
  */
-public record CacheSpec(Capacity capacity, Duration defaultTtl, StoreKind store) {
+public record CacheSpec(Capacity capacity, Duration defaultTtl, StoreKind store, int backups) {
 
   public static final long DEFAULT_MAX_ENTRIES = 10_000;
+  /** The backups a cache gets unless it asks for another count. */
+  public static final int DEFAULT_BACKUPS = 1;
+  /** The most backups a cache may ask for. */
+  public static final int MAX_BACKUPS = 3;
   /** The longest TTL accepted, on a cache or an entry: ten years. */
   public static final Duration MAX_TTL = Duration.ofDays(3650);
 
@@ -22,11 +28,19 @@ public record CacheSpec(Capacity capacity, Duration defaultTtl, StoreKind store)
     if (defaultTtl != null && (defaultTtl.isNegative() || defaultTtl.isZero() || defaultTtl.compareTo(MAX_TTL) > 0)) {
       throw CacheFailure.invalidSpec("defaultTtlMillis must be between 1 and " + MAX_TTL.toMillis());
     }
+    if (backups < 0 || backups > MAX_BACKUPS) {
+      throw CacheFailure.invalidSpec("backups must be between 0 and " + MAX_BACKUPS + ", got " + backups);
+    }
   }
 
-  /** 10,000 entries, no TTL, written through to the node's JDBC store. */
+  /** A cache with {@value #DEFAULT_BACKUPS} backup. */
+  public CacheSpec(Capacity capacity, Duration defaultTtl, StoreKind store) {
+    this(capacity, defaultTtl, store, DEFAULT_BACKUPS);
+  }
+
+  /** 10,000 entries, no TTL, written through to the node's JDBC store, one backup. */
   public static CacheSpec defaults() {
-    return new CacheSpec(Capacity.entries(DEFAULT_MAX_ENTRIES), null, StoreKind.JDBC);
+    return new CacheSpec(Capacity.entries(DEFAULT_MAX_ENTRIES), null, StoreKind.JDBC, DEFAULT_BACKUPS);
   }
 
   /** A bound on the memory tier. */

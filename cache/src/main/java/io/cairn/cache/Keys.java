@@ -4,7 +4,7 @@ import java.util.Comparator;
 import java.util.regex.Pattern;
 
 /** Validation of cache names and keys, and the order of keys. */
-final class Keys {
+public final class Keys {
   /** Cache names: 1 to 128 characters of {@code [A-Za-z0-9._-]}, starting with a letter or digit. */
   static final Pattern CACHE_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
 
@@ -17,7 +17,7 @@ final class Keys {
 
   private Keys() {}
 
-  static boolean isValidCacheName(String name) {
+  public static boolean isValidCacheName(String name) {
     return name != null && CACHE_NAME.matcher(name).matches();
   }
 

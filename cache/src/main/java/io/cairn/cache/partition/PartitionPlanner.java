@@ -110,11 +110,49 @@ public final class PartitionPlanner {
             + " partitions, not " + partitionCount + ": the partition count cannot change");
       }
     });
-    PartitionTable planned = new Placement(previous.orElse(null), members, partitionCount, backups).place();
+    List<List<NodeId>> before = previous.map(PartitionPlanner::replicasOf).orElse(null);
+    PartitionTable planned = new Placement(before, members, partitionCount, backups).place();
     if (previous.isPresent() && previous.get().sameAssignments(planned)) {
       return previous.get();
     }
     return planned.withEpoch(previous.map(t -> t.epoch() + 1).orElse(1L));
+  }
+
+  /**
+   * The table that should follow partitions held as {@code holders} now (for each partition its
+   * replicas, owner first, in any number: a cluster in the middle of migrations, or short of
+   * members after failures), with {@code epoch}. The same guarantees as {@link #plan}, with
+   * {@code holders} in the place of the previous table's replicas; the result has epoch {@code
+   * epoch} if it gives every partition exactly its holders, else {@code epoch + 1}.
+   *
+   * @param holders the replicas of each of the {@code holders.size()} partitions; an empty list
+   *     for a partition nobody holds
+   */
+  public static PartitionTable plan(long epoch, List<? extends List<NodeId>> holders, Collection<Node> members,
+      int backups) {
+    int partitionCount = holders.size();
+    Partitioner.checkPartitionCount(partitionCount);
+    if (backups < 0 || backups > PartitionTable.MAX_BACKUPS) {
+      throw new IllegalArgumentException("backups is 0 to " + PartitionTable.MAX_BACKUPS + ", not " + backups);
+    }
+    if (members.isEmpty()) {
+      throw new IllegalArgumentException("a partition table needs at least one member");
+    }
+    PartitionTable planned = new Placement(holders, members, partitionCount, backups).place();
+    for (int p = 0; p < partitionCount; p++) {
+      if (!planned.replicas(p).equals(holders.get(p))) {
+        return planned.withEpoch(epoch + 1);
+      }
+    }
+    return planned.withEpoch(Math.max(1, epoch));
+  }
+
+  private static List<List<NodeId>> replicasOf(PartitionTable t) {
+    List<List<NodeId>> all = new ArrayList<>(t.partitionCount());
+    for (int p = 0; p < t.partitionCount(); p++) {
+      all.add(t.replicas(p));
+    }
+    return all;
   }
 
   /** One run of the planner: the members as indexes 0..n-1 in id order. */
@@ -140,7 +178,7 @@ public final class PartitionPlanner {
     private final int[] seen;
     private int stamp;
 
-    Placement(PartitionTable previous, Collection<Node> members, int partitions, int backups) {
+    Placement(List<? extends List<NodeId>> previous, Collection<Node> members, int partitions, int backups) {
       this.partitions = partitions;
       List<Node> sorted = new ArrayList<>(members);
       sorted.sort(Comparator.comparing(Node::id));
@@ -170,7 +208,7 @@ public final class PartitionPlanner {
         if (previous == null) {
           before[p] = new int[0];
         } else {
-          List<NodeId> rs = previous.replicas(p);
+          List<NodeId> rs = previous.get(p);
           before[p] = new int[rs.size()];
           for (int k = 0; k < rs.size(); k++) {
             before[p][k] = index.getOrDefault(rs.get(k), -1);

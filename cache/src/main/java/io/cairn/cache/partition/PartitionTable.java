@@ -130,8 +130,11 @@ public final class PartitionTable {
     return nodes;
   }
 
-  /** The same assignments at another epoch. */
-  PartitionTable withEpoch(long newEpoch) {
+  /** The same assignments at another epoch (at least 1). */
+  public PartitionTable withEpoch(long newEpoch) {
+    if (newEpoch < 1) {
+      throw new IllegalArgumentException("an epoch is at least 1, not " + newEpoch);
+    }
     return new PartitionTable(newEpoch, replicas);
   }
 

@@ -150,4 +150,27 @@ class PartitionPlannerTest {
     assertThatThrownBy(() -> PartitionPlanner.plan(Optional.empty(), nodes("a"), 0, 0))
         .hasMessageContaining("partition count");
   }
+
+  @Test
+  void planningFromHoldersKeepsWhatTheyHoldAndTheEpochWhenNothingMoves() {
+    PartitionTable t = plan(Optional.empty(), nodes("a", "b", "c"), 271, 1);
+    List<List<NodeId>> holders = new ArrayList<>();
+    for (int p = 0; p < 271; p++) {
+      holders.add(t.replicas(p));
+    }
+    PartitionTable same = PartitionPlanner.plan(7, holders, nodes("a", "b", "c"), 1);
+    assertThat(same.epoch()).isEqualTo(7);
+    assertThat(same.sameAssignments(t)).isTrue();
+    // in the middle of a migration: partition 0 has a third holder; a fourth member joined
+    List<NodeId> three = new ArrayList<>(t.replicas(0));
+    NodeId extra = List.of(NodeId.of("a"), NodeId.of("b"), NodeId.of("c")).stream()
+        .filter(n -> !three.contains(n)).findFirst().orElseThrow();
+    three.add(extra);
+    holders.set(0, three);
+    holders.set(1, List.of());
+    PartitionTable next = PartitionPlanner.plan(7, holders, nodes("a", "b", "c", "d"), 1);
+    assertThat(next.epoch()).isEqualTo(8);
+    TableChecks.valid(next, nodes("a", "b", "c", "d"), 271, 1);
+    TableChecks.ownersBalanced(next, nodes("a", "b", "c", "d"));
+  }
 }

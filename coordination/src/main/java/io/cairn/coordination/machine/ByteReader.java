@@ -11,18 +11,18 @@ import java.util.Arrays;
  * what is left first and throws {@link IllegalArgumentException}, so a forged length never
  * allocates more than the input holds.
  */
-final class ByteReader {
+public final class ByteReader {
   private final byte[] bytes;
   private int pos;
 
-  ByteReader(byte[] bytes) {
+  public ByteReader(byte[] bytes) {
     if (bytes == null) {
       throw new IllegalArgumentException("no bytes");
     }
     this.bytes = bytes;
   }
 
-  int remaining() {
+  public int remaining() {
     return bytes.length - pos;
   }
 
@@ -34,7 +34,7 @@ final class ByteReader {
   }
 
   /** Reads the header of a snapshot of {@code what}: its magic number, then its format byte. */
-  void snapshotHeader(int magic, int format, String what) {
+  public void snapshotHeader(int magic, int format, String what) {
     int m = i32("magic");
     if (m != magic) {
       throw new IllegalArgumentException("not a " + what + " snapshot (magic " + Integer.toHexString(m) + ")");
@@ -45,19 +45,19 @@ final class ByteReader {
     }
   }
 
-  int u8(String what) {
+  public int u8(String what) {
     need(1, what);
     return bytes[pos++] & 0xff;
   }
 
-  int i32(String what) {
+  public int i32(String what) {
     need(4, what);
     int v = ByteBuffer.wrap(bytes, pos, 4).getInt();
     pos += 4;
     return v;
   }
 
-  long i64(String what) {
+  public long i64(String what) {
     need(8, what);
     long v = ByteBuffer.wrap(bytes, pos, 8).getLong();
     pos += 8;
@@ -65,7 +65,7 @@ final class ByteReader {
   }
 
   /** A count of items of at least {@code minItemBytes} each: never more than the rest could hold. */
-  int count(int minItemBytes, String what) {
+  public int count(int minItemBytes, String what) {
     int n = i32(what);
     if (n < 0 || n > remaining() / minItemBytes) {
       throw new IllegalArgumentException(what + ": " + n + " does not fit in the " + remaining() + " bytes left");
@@ -74,7 +74,7 @@ final class ByteReader {
   }
 
   /** A u32 length, then that many bytes. */
-  byte[] bytes(String what) {
+  public byte[] bytes(String what) {
     int len = i32(what);
     need(len, what);
     byte[] out = Arrays.copyOfRange(bytes, pos, pos + len);
@@ -83,7 +83,7 @@ final class ByteReader {
   }
 
   /** A u32 length, then that many bytes of strict UTF-8. */
-  String string(String what) {
+  public String string(String what) {
     int len = i32(what);
     need(len, what);
     try {
@@ -99,7 +99,7 @@ final class ByteReader {
     }
   }
 
-  void expectEnd(String what) {
+  public void expectEnd(String what) {
     if (pos != bytes.length) {
       throw new IllegalArgumentException(what + ": " + (bytes.length - pos) + " bytes after the end");
     }

@@ -7,12 +7,15 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** The writing half of {@link ByteReader}: a growable big-endian byte array. */
-final class ByteWriter {
+/**
+ * The writing half of {@link ByteReader}: a growable big-endian byte array. Public for the other
+ * machines replicated through the coordination log (the cache module's cluster map).
+ */
+public final class ByteWriter {
   private byte[] buf;
   private int len;
 
-  ByteWriter(int initialCapacity) {
+  public ByteWriter(int initialCapacity) {
     buf = new byte[Math.max(16, initialCapacity)];
   }
 
@@ -22,20 +25,20 @@ final class ByteWriter {
     }
   }
 
-  ByteWriter u8(int v) {
+  public ByteWriter u8(int v) {
     ensure(1);
     buf[len++] = (byte) v;
     return this;
   }
 
-  ByteWriter i32(int v) {
+  public ByteWriter i32(int v) {
     ensure(4);
     ByteBuffer.wrap(buf, len, 4).putInt(v);
     len += 4;
     return this;
   }
 
-  ByteWriter i64(long v) {
+  public ByteWriter i64(long v) {
     ensure(8);
     ByteBuffer.wrap(buf, len, 8).putLong(v);
     len += 8;
@@ -43,7 +46,7 @@ final class ByteWriter {
   }
 
   /** A u32 length, then the string's UTF-8 bytes. */
-  ByteWriter string(String s) {
+  public ByteWriter string(String s) {
     byte[] bytes = utf8(s);
     i32(bytes.length);
     ensure(bytes.length);
@@ -53,7 +56,7 @@ final class ByteWriter {
   }
 
   /** A u32 length, then the bytes. */
-  ByteWriter bytes(byte[] b) {
+  public ByteWriter bytes(byte[] b) {
     i32(b.length);
     ensure(b.length);
     System.arraycopy(b, 0, buf, len, b.length);
@@ -61,7 +64,7 @@ final class ByteWriter {
     return this;
   }
 
-  byte[] toByteArray() {
+  public byte[] toByteArray() {
     return Arrays.copyOf(buf, len);
   }
 
@@ -69,7 +72,7 @@ final class ByteWriter {
    * Strict UTF-8: a string with an unpaired surrogate is refused ({@link IllegalArgumentException})
    * rather than silently turned into '?', so a name means the same bytes everywhere.
    */
-  static byte[] utf8(String s) {
+  public static byte[] utf8(String s) {
     try {
       ByteBuffer b = StandardCharsets.UTF_8.newEncoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -82,7 +85,7 @@ final class ByteWriter {
   }
 
   /** The length of {@code s} in UTF-8, or -1 if it has an unpaired surrogate. */
-  static int utf8Length(String s) {
+  public static int utf8Length(String s) {
     int n = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
