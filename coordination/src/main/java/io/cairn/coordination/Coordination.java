@@ -34,11 +34,13 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -101,8 +103,7 @@ public final class Coordination extends VerticleBase {
   private long settlingSince;
   private boolean checkingGroup;
   private int nextTarget;
-  private Function<byte[], Future<byte[]>> calls = body -> Future.failedFuture(
-      new IllegalStateException("this node serves no calls"));
+  private final Map<Byte, Function<byte[], Future<byte[]>>> calls = new ConcurrentHashMap<>();
 
   /**
    * @param machine the replicated state machine; every command is applied to it
@@ -194,17 +195,28 @@ public final class Coordination extends VerticleBase {
    * and wait up to {@code wait}: a long poll. Like a command it is sent to a leader at most once,
    * and fails with OUTCOME_UNKNOWN when its answer is lost.
    */
-  public Future<byte[]> call(byte[] body, Duration wait) {
-    return route(Forwarding.CALL, body, settings.requestTimeout().plus(wait));
+  public Future<byte[]> call(byte service, byte[] body, Duration wait) {
+    byte[] addressed = new byte[body.length + 1];
+    addressed[0] = service;
+    System.arraycopy(body, 0, addressed, 1, body.length);
+    return route(Forwarding.CALL, addressed, settings.requestTimeout().plus(wait));
   }
 
   /**
-   * Sets the procedure that serves {@link #call}s at this node while it leads; it runs on this
-   * verticle's context and should start with {@link #proposeHere} or {@link #readHere}, whose
-   * {@link NotLeaderException} sends the caller on to the leader.
+   * Sets the procedure that serves the {@link #call}s to {@code service} at this node while it
+   * leads; it runs on this verticle's context and should start with {@link #proposeHere} or {@link
+   * #readHere}, whose {@link NotLeaderException} sends the caller on to the leader.
    */
-  public void serveCalls(Function<byte[], Future<byte[]>> procedure) {
-    this.calls = procedure;
+  public void serveCalls(byte service, Function<byte[], Future<byte[]>> procedure) {
+    calls.put(service, procedure);
+  }
+
+  private Future<byte[]> serveCall(byte[] addressed) {
+    Function<byte[], Future<byte[]>> procedure = addressed.length == 0 ? null : calls.get(addressed[0]);
+    if (procedure == null) {
+      return Future.failedFuture(new IllegalArgumentException("this node serves no such calls"));
+    }
+    return procedure.apply(Arrays.copyOfRange(addressed, 1, addressed.length));
   }
 
   /**
@@ -468,7 +480,7 @@ public final class Coordination extends VerticleBase {
     }
     Future<byte[]> done = switch (kind) {
       case Forwarding.COMMAND -> s.propose(body);
-      case Forwarding.CALL -> calls.apply(body);
+      case Forwarding.CALL -> serveCall(body);
       default -> s.read(() -> queries.apply(body));
     };
     return done.map(Reply::ok).recover(e -> {

@@ -113,7 +113,7 @@ public final class ReplicatedPrimitives implements PrimitiveService {
     this.state = state;
     state.onEvents(this::onEvents);
     state.onRestore(this::recheckAll);
-    coordination.serveCalls(this::serve);
+    coordination.serveCalls(PRIMITIVES, this::serve);
   }
 
   /**
@@ -252,7 +252,7 @@ public final class ReplicatedPrimitives implements PrimitiveService {
   @Override
   public Future<ElectionChanges> observe(String election, long after, Duration wait) {
     byte[] body = ByteBuffer.allocate(1 + 8).put(OBSERVE).putLong(wait.toMillis()).array();
-    return coordination.call(concat(body, PrimitiveQueries.changes(election, after)), wait)
+    return coordination.call(PRIMITIVES, concat(body, PrimitiveQueries.changes(election, after)), wait)
         .map(answer -> {
           Changes c = PrimitiveQueries.changesAnswer(answer);
           return new ElectionChanges(c.changes(), !c.complete());
@@ -314,7 +314,7 @@ public final class ReplicatedPrimitives implements PrimitiveService {
       // known to be queued, so the cancel can tell a grant from a wait that ran out.
       Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
       byte[] head = ByteBuffer.allocate(1 + 8).put(AWAIT_GRANT).putLong(left.toMillis()).array();
-      return coordination.call(concat(head, c.encode()), left).map(PrimitiveResult::decode)
+      return coordination.call(PRIMITIVES, concat(head, c.encode()), left).map(PrimitiveResult::decode)
           .recover(e -> settleLost(c, e, true));
     });
   }

@@ -14,6 +14,7 @@ import io.cairn.cache.cluster.ClusterResult.NoSuchCache;
 import io.cairn.cache.cluster.ClusterResult.Refused;
 import io.cairn.cache.partition.PartitionTable;
 import io.cairn.cache.partition.Partitioner;
+import io.cairn.coordination.machine.ExtensionMachine;
 import io.cairn.membership.NodeId;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ import java.util.function.LongPredicate;
  * one. A command that is stale when it is applied (an owner that is no longer the owner, a node
  * whose session changed) is refused and changes nothing.
  */
-public final class ClusterMap {
+public final class ClusterMap implements ExtensionMachine {
   private ClusterView view = ClusterView.EMPTY;
 
   public ClusterView view() {
@@ -62,6 +63,7 @@ public final class ClusterMap {
   }
 
   /** Applies the command at {@code index}; {@code sessionLive} says which sessions are live there. */
+  @Override
   public byte[] apply(long index, byte[] command, LongPredicate sessionLive) {
     ClusterCommand c;
     try {
@@ -96,6 +98,7 @@ public final class ClusterMap {
   }
 
   /** The sessions that ended (expired or were closed) at {@code index}, in the order they ended. */
+  @Override
   public void sessionsEnded(long index, List<Long> sessions) {
     for (long s : sessions) {
       Member m = view.memberWithSession(s);
@@ -114,14 +117,25 @@ public final class ClusterMap {
     }
   }
 
+  /** The one query: the whole view, encoded ({@link ClusterView#encode}), for an empty query. */
+  @Override
+  public byte[] answer(byte[] query) {
+    if (query.length != 0) {
+      throw new IllegalArgumentException("the cluster map answers one query, the empty one");
+    }
+    return view.encode();
+  }
+
   /** The state, encoded ({@link ClusterView#encode}). */
+  @Override
   public byte[] snapshot() {
     return view.encode();
   }
 
   /** @throws IllegalArgumentException for a malformed snapshot, leaving the state as it was */
+  @Override
   public void restore(byte[] snapshot) {
-    view = ClusterView.decode(snapshot);
+    view = snapshot.length == 0 ? ClusterView.EMPTY : ClusterView.decode(snapshot);
   }
 
   // ---------------------------------------------------------------- members

@@ -907,6 +907,11 @@ public final class Primitives implements StateMachine {
     return now;
   }
 
+  /** Whether session {@code id} is live. */
+  public boolean isLive(long id) {
+    return sessions.containsKey(id);
+  }
+
   /** The live session {@code id}, if there is one. */
   public Optional<SessionView> session(long id) {
     Session s = sessions.get(id);
