@@ -21,6 +21,7 @@ public sealed interface ClusterCommand {
   byte REASSIGN = 5;
   byte SYNCED = 6;
   byte TRANSFER = 7;
+  byte ADOPT = 8;
 
   byte[] encode();
 
@@ -132,8 +133,25 @@ public sealed interface ClusterCommand {
     }
   }
 
+  /**
+   * Partitions whose owner left without a backup, given to members by the leader once that owner
+   * has not come back for a while: each {@code node} becomes the owner (of whatever it has).
+   */
+  record Adopt(List<Move> moves) implements ClusterCommand {
+    public Adopt {
+      moves = List.copyOf(moves);
+    }
+
+    @Override
+    public byte[] encode() {
+      ByteWriter out = new ByteWriter(64).u8(ADOPT);
+      writeMoves(out, moves);
+      return out.toByteArray();
+    }
+  }
+
   /** @throws IllegalArgumentException for bytes no command encodes to */
-  static ClusterCommand decode(byte[] bytes) {
+  public static ClusterCommand decode(byte[] bytes) {
     ByteReader in = new ByteReader(bytes);
     int kind = in.u8("kind");
     ClusterCommand c = switch (kind) {
@@ -148,6 +166,7 @@ public sealed interface ClusterCommand {
       case REASSIGN -> new Reassign(readMoves(in), readMoves(in));
       case SYNCED -> new Synced(in.i32("partition"), NodeId.of(in.string("owner")), in.i64("owner session"),
           NodeId.of(in.string("node")), in.i64("node session"), in.u8("hand over") == 1);
+      case ADOPT -> new Adopt(readMoves(in));
       case TRANSFER -> new Transfer(in.i32("partition"), NodeId.of(in.string("from")), in.i64("from session"),
           NodeId.of(in.string("to")));
       default -> throw new IllegalArgumentException("unknown cluster command " + kind);

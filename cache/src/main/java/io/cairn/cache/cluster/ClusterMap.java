@@ -33,16 +33,18 @@ import java.util.function.LongPredicate;
  * <ul>
  *   <li><b>A session ends</b> (it expired, or its node closed it): at the same log index its node
  *       leaves every partition. Where it owned one, its first backup takes over (a backup has
- *       every acknowledged write); without a backup, its first pending replica (which may hold
- *       only part of the data: more nodes failed than the partition had backups); without either,
- *       the live member that owns fewest partitions (empty). The group expires a session only
+ *       every acknowledged write); without a backup, the partition keeps the departed node as its
+ *       owner (its store has the only complete copy) until it joins again, or until the leader
+ *       gives the partition to a member ({@link ClusterCommand.Adopt}: its first pending replica,
+ *       which may hold part of the data, else an empty one). The group expires a session only
  *       after its TTL ran out without a keepalive, so by then the node has stopped serving (it
  *       stops at 80% of the TTL counted from when it sent its last acknowledged keepalive).
- *   <li><b>A node joins again with a new session</b>: its process was restarted, so whatever it
- *       held in memory is gone (the entries of caches without a store). It stays a holder of
- *       every partition it held, but as a pending replica that its owner fills again, except a
- *       partition it owned that has no backup: it keeps owning it, with what its own store kept.
- *       A backup takes over a partition it owned.
+ *   <li><b>A node joins again with a new session</b> (whether or not its old one ended): its
+ *       process was restarted (what it held in memory is gone: the entries of caches without a
+ *       store), or it was cut off past its TTL (writes went on without it). It stays a holder of
+ *       every partition it still held, but as a pending replica that the owner fills again,
+ *       except a partition it owned that has no backup: it keeps owning it, with what its own
+ *       store kept. A backup takes over a partition it owned.
  *   <li><b>The owner reports a pending replica in sync</b> ({@link Synced}): it becomes a backup
  *       (or the owner, when the owner handed the partition over).
  *   <li><b>The owner hands a partition to a backup</b> ({@link Transfer}), having stopped serving
@@ -69,7 +71,7 @@ public final class ClusterMap implements ExtensionMachine {
     try {
       c = ClusterCommand.decode(command);
     } catch (IllegalArgumentException e) {
-      return new Refused("a malformed cluster command: " + e.getMessage()).encode();
+      return refused("a malformed cluster command: " + e.getMessage()).encode();
     }
     return apply(index, c, sessionLive).encode();
   }
@@ -83,7 +85,7 @@ public final class ClusterMap implements ExtensionMachine {
       return remove(index, r.cache());
     }
     if (!view.formed()) {
-      return new Refused("no node has joined yet");
+      return refused("no node has joined yet");
     }
     if (c instanceof SetTarget t) {
       return setTarget(index, t.target());
@@ -93,6 +95,8 @@ public final class ClusterMap implements ExtensionMachine {
       return synced(index, s);
     } else if (c instanceof Transfer t) {
       return transfer(index, t);
+    } else if (c instanceof ClusterCommand.Adopt a) {
+      return adopt(index, a);
     }
     throw new IllegalStateException("unhandled cluster command " + c);
   }
@@ -112,7 +116,6 @@ public final class ClusterMap implements ExtensionMachine {
       for (int p = 0; p < b.partitionCount(); p++) {
         b.set(p, depart(b.get(p), m.id()));
       }
-      assignOrphans(b, members);
       set(index, members, view.caches(), b.build(), view.target());
     }
   }
@@ -142,7 +145,7 @@ public final class ClusterMap implements ExtensionMachine {
 
   private ClusterResult join(long index, Join j, LongPredicate sessionLive) {
     if (!sessionLive.test(j.session())) {
-      return new Refused("session " + j.session() + " of " + j.node() + " is not live");
+      return refused("session " + j.session() + " of " + j.node() + " is not live");
     }
     int partitions = view.partitionCount();
     String storeKind = view.storeKind();
@@ -150,15 +153,15 @@ public final class ClusterMap implements ExtensionMachine {
       try {
         Partitioner.checkPartitionCount(j.partitionCount());
       } catch (IllegalArgumentException e) {
-        return new Refused(e.getMessage());
+        return refused(e.getMessage());
       }
       partitions = j.partitionCount();
       storeKind = j.storeKind();
     } else if (j.partitionCount() != partitions) {
-      return new Refused("this cluster has " + partitions + " partitions, fixed when it formed; node " + j.node()
+      return refused("this cluster has " + partitions + " partitions, fixed when it formed; node " + j.node()
           + " is configured with " + j.partitionCount() + " (cache.partitions)");
     } else if (!j.storeKind().equals(storeKind)) {
-      return new Refused("this cluster's nodes use " + storeKind + " stores; node " + j.node() + " uses "
+      return refused("this cluster's nodes use " + storeKind + " stores; node " + j.node() + " uses "
           + (j.storeKind().isEmpty() ? "none" : j.storeKind()) + " (store.url)");
     }
     Member old = view.members().get(j.node());
@@ -173,19 +176,23 @@ public final class ClusterMap implements ExtensionMachine {
       a = Assignments.initial(partitions, j.node());
     } else {
       Assignments.Builder b = a.change();
-      if (old != null && old.session() != j.session()) {
+      if (old == null || old.session() != j.session()) { // a restart, or a return after its session ended
         for (int p = 0; p < b.partitionCount(); p++) {
           b.set(p, restarted(b.get(p), j.node()));
         }
       }
-      assignOrphans(b, members);
       a = b.build();
     }
     view = new ClusterView(index, partitions, storeKind, members, view.caches(), a, view.target());
     return done();
   }
 
-  /** {@code h} once {@code node} is gone: a backup, else a pending replica, takes over what it owned. */
+  /**
+   * {@code h} once {@code node} is gone: its first backup takes over what it owned. Without a
+   * backup the partition keeps it as its owner, though it is no longer a member: it had the only
+   * complete copy (in its store, if it comes back), so the partition waits for it until the leader
+   * gives it to a member ({@link ClusterCommand.Adopt}).
+   */
   static Holders depart(Holders h, NodeId node) {
     if (!h.holds(node)) {
       return h;
@@ -198,10 +205,7 @@ public final class ClusterMap implements ExtensionMachine {
     if (!backups.isEmpty()) {
       return new Holders(backups.get(0), backups.subList(1, backups.size()), pending);
     }
-    if (!pending.isEmpty()) {
-      return new Holders(pending.get(0), List.of(), pending.subList(1, pending.size()));
-    }
-    return Holders.NONE;
+    return new Holders(node, List.of(), pending); // the last complete copy: wait for it to come back
   }
 
   /** {@code h} once {@code node} came back with a new session, its memory empty. */
@@ -219,42 +223,15 @@ public final class ClusterMap implements ExtensionMachine {
     return h;
   }
 
-  /** Gives each partition that nobody holds to the member owning fewest (then the lowest id). */
-  private static void assignOrphans(Assignments.Builder b, Map<NodeId, Member> members) {
-    if (members.isEmpty()) {
-      return;
-    }
-    TreeMap<NodeId, Integer> owned = new TreeMap<>();
-    members.keySet().forEach(id -> owned.put(id, 0));
-    for (int p = 0; p < b.partitionCount(); p++) {
-      NodeId o = b.get(p).owner();
-      if (o != null) {
-        owned.merge(o, 1, Integer::sum);
-      }
-    }
-    for (int p = 0; p < b.partitionCount(); p++) {
-      if (b.get(p).owner() == null) {
-        NodeId least = null;
-        for (var e : owned.entrySet()) {
-          if (least == null || e.getValue() < owned.get(least)) {
-            least = e.getKey();
-          }
-        }
-        b.set(p, Holders.owned(least));
-        owned.merge(least, 1, Integer::sum);
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- caches
 
   private ClusterResult define(long index, CacheDef def) {
     if (!Keys.isValidCacheName(def.name())) {
-      return new Refused("not a cache name: '" + def.name() + "'");
+      return refused("not a cache name: '" + def.name() + "'");
     }
     CacheDef existing = view.caches().get(def.name());
     if (existing != null && existing.spec().store() != def.spec().store()) {
-      return new Refused("cache '" + def.name() + "' has store " + existing.spec().store().wireName()
+      return refused("cache '" + def.name() + "' has store " + existing.spec().store().wireName()
           + "; a live cache's store cannot change to " + def.spec().store().wireName());
     }
     if (existing != null && existing.spec().equals(def.spec())) {
@@ -281,12 +258,12 @@ public final class ClusterMap implements ExtensionMachine {
 
   private ClusterResult setTarget(long index, PartitionTable target) {
     if (target.partitionCount() != view.partitionCount()) {
-      return new Refused("a target of " + target.partitionCount() + " partitions for a cluster of "
+      return refused("a target of " + target.partitionCount() + " partitions for a cluster of "
           + view.partitionCount());
     }
     for (NodeId n : target.nodes()) {
       if (!view.members().containsKey(n)) {
-        return new Refused("the target names " + n + ", which is not a member");
+        return refused("the target names " + n + ", which is not a member");
       }
     }
     if (target.equals(view.target())) {
@@ -320,16 +297,16 @@ public final class ClusterMap implements ExtensionMachine {
 
   private ClusterResult synced(long index, Synced s) {
     if (!validPartition(s.partition())) {
-      return new Refused("no partition " + s.partition());
+      return refused("no partition " + s.partition());
     }
     Holders h = view.assignments().holders(s.partition());
     String stale = staleOwner(h, s.owner(), s.ownerSession());
     if (stale != null) {
-      return new Refused(stale);
+      return refused(stale);
     }
     Member node = view.members().get(s.node());
     if (node == null || node.session() != s.nodeSession() || !h.pending().contains(s.node())) {
-      return new Refused(s.node() + " (session " + s.nodeSession() + ") is not pending for partition "
+      return refused(s.node() + " (session " + s.nodeSession() + ") is not pending for partition "
           + s.partition() + " any more");
     }
     List<NodeId> pending = Holders.minus(h.pending(), s.node());
@@ -349,21 +326,37 @@ public final class ClusterMap implements ExtensionMachine {
 
   private ClusterResult transfer(long index, Transfer t) {
     if (!validPartition(t.partition())) {
-      return new Refused("no partition " + t.partition());
+      return refused("no partition " + t.partition());
     }
     Holders h = view.assignments().holders(t.partition());
     String stale = staleOwner(h, t.from(), t.fromSession());
     if (stale != null) {
-      return new Refused(stale);
+      return refused(stale);
     }
     if (!h.backups().contains(t.to())) {
-      return new Refused(t.to() + " is not a backup of partition " + t.partition());
+      return refused(t.to() + " is not a backup of partition " + t.partition());
     }
     List<NodeId> backups = new ArrayList<>();
     backups.add(t.from());
     backups.addAll(Holders.minus(h.backups(), t.to()));
     Assignments.Builder b = view.assignments().change();
     b.set(t.partition(), new Holders(t.to(), backups, h.pending()));
+    return assign(index, b.build());
+  }
+
+  private ClusterResult adopt(long index, ClusterCommand.Adopt a) {
+    Assignments.Builder b = view.assignments().change();
+    for (Move m : a.moves()) {
+      if (!valid(m) || !view.members().containsKey(m.node())) {
+        continue;
+      }
+      Holders h = b.get(m.partition());
+      if (h.owner() != null && view.members().containsKey(h.owner())) {
+        continue; // its owner is back, or another took it
+      }
+      List<NodeId> pending = Holders.minus(h.pending(), m.node());
+      b.set(m.partition(), new Holders(m.node(), List.of(), pending));
+    }
     return assign(index, b.build());
   }
 
@@ -397,6 +390,10 @@ public final class ClusterMap implements ExtensionMachine {
       PartitionTable target) {
     view = new ClusterView(index, view.partitionCount(), view.storeKind(), new TreeMap<>(members),
         new TreeMap<>(caches), a, target);
+  }
+
+  private Refused refused(String reason) {
+    return new Refused(reason, view.revision());
   }
 
   private Done done() {

@@ -21,15 +21,18 @@ public sealed interface ClusterResult {
     }
   }
 
-  /** Not applied, and why: a stale proposal, or a node that cannot join. */
-  record Refused(String reason) implements ClusterResult {
+  /**
+   * Not applied, and why: a stale proposal, or a node that cannot join. The map was then at
+   * {@code revision}: a view at least that new shows what made it stale.
+   */
+  record Refused(String reason, long revision) implements ClusterResult {
     public Refused {
       Objects.requireNonNull(reason, "reason");
     }
 
     @Override
     public byte[] encode() {
-      return new ByteWriter(64).u8(REFUSED).string(reason).toByteArray();
+      return new ByteWriter(64).u8(REFUSED).string(reason).i64(revision).toByteArray();
     }
   }
 
@@ -59,12 +62,12 @@ public sealed interface ClusterResult {
   }
 
   /** @throws IllegalArgumentException for bytes no result encodes to */
-  static ClusterResult decode(byte[] bytes) {
+  public static ClusterResult decode(byte[] bytes) {
     ByteReader in = new ByteReader(bytes);
     int kind = in.u8("kind");
     ClusterResult r = switch (kind) {
       case DONE -> new Done(in.i64("revision"), in.i64("epoch"));
-      case REFUSED -> new Refused(in.string("reason"));
+      case REFUSED -> new Refused(in.string("reason"), in.i64("revision"));
       case DEFINED -> {
         String name = in.string("cache");
         yield new Defined(new CacheDef(name, ClusterView.readSpec(in), in.i64("created at")), in.u8("created") == 1,

@@ -6,7 +6,10 @@ import io.cairn.cache.partition.PartitionPlanner;
 import io.cairn.cache.partition.PartitionTable;
 import io.cairn.membership.NodeId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -25,6 +28,9 @@ import java.util.TreeSet;
 public final class Rebalancer {
   private final long delayNanos;
   private final int maxMigrations;
+  private final long orphanNanos;
+  /** Partitions whose owner is not a member, and since when this leader has seen them so. */
+  private final Map<Integer, Long> orphanedSince = new HashMap<>();
   private Set<NodeId> lastMembers;
   private long changedAt;
   private Set<NodeId> plannedFor;
@@ -35,13 +41,17 @@ public final class Rebalancer {
    *     flapping node does not cause a storm of moves); failures need no delay to be survived,
    *     since backups take over in the cluster map itself
    * @param maxMigrations how many pending replicas may be filled at once, cluster-wide
+   * @param orphanNanos how long a partition waits for an owner that left without a backup (it had
+   *     the only complete copy, in its store) before a member adopts it, with whatever part of
+   *     the data a pending replica of it has, or none
    */
-  public Rebalancer(long delayNanos, int maxMigrations) {
-    if (delayNanos < 0 || maxMigrations < 1) {
-      throw new IllegalArgumentException("a delay of at least 0 and at least one migration");
+  public Rebalancer(long delayNanos, int maxMigrations, long orphanNanos) {
+    if (delayNanos < 0 || maxMigrations < 1 || orphanNanos < 0) {
+      throw new IllegalArgumentException("delays of at least 0 and at least one migration");
     }
     this.delayNanos = delayNanos;
     this.maxMigrations = maxMigrations;
+    this.orphanNanos = orphanNanos;
   }
 
   /** The command to propose now, if any. */
@@ -53,6 +63,10 @@ public final class Rebalancer {
     if (!members.equals(lastMembers)) {
       lastMembers = members;
       changedAt = nowNanos;
+    }
+    Optional<ClusterCommand> adopt = adoptions(view, members, nowNanos);
+    if (adopt.isPresent()) {
+      return adopt;
     }
     int backups = Math.min(view.backupsWanted(), PartitionTable.MAX_BACKUPS);
     PartitionTable target = view.target();
@@ -83,6 +97,43 @@ public final class Rebalancer {
     return PartitionPlanner.plan(0, holders, nodes, backups);
   }
 
+  /** Members for the partitions whose owner stayed away past the orphan timeout. */
+  private Optional<ClusterCommand> adoptions(ClusterView view, Set<NodeId> members, long nowNanos) {
+    Assignments a = view.assignments();
+    Map<NodeId, Integer> owned = new TreeMap<>();
+    members.forEach(m -> owned.put(m, 0));
+    a.ownedCounts().forEach((n, c) -> owned.computeIfPresent(n, (k, v) -> c));
+    List<Move> moves = new ArrayList<>();
+    for (int p = 0; p < a.partitionCount(); p++) {
+      NodeId o = a.owner(p);
+      if (o == null || members.contains(o)) {
+        orphanedSince.remove(p);
+        continue;
+      }
+      long since = orphanedSince.computeIfAbsent(p, k -> nowNanos);
+      if (nowNanos - since < orphanNanos) {
+        continue;
+      }
+      NodeId to = null;
+      for (NodeId n : a.holders(p).pending()) {
+        if (members.contains(n)) {
+          to = n;
+          break;
+        }
+      }
+      if (to == null) {
+        for (Map.Entry<NodeId, Integer> e : owned.entrySet()) {
+          if (to == null || e.getValue() < owned.get(to)) {
+            to = e.getKey();
+          }
+        }
+      }
+      owned.merge(to, 1, Integer::sum);
+      moves.add(new Move(p, to));
+    }
+    return moves.isEmpty() ? Optional.empty() : Optional.of(new ClusterCommand.Adopt(moves));
+  }
+
   /** Pending replicas toward {@code target}, the most under-replicated partitions first, and drops. */
   private Optional<ClusterCommand> moves(ClusterView view, PartitionTable target, Set<NodeId> members) {
     Assignments a = view.assignments();
@@ -94,7 +145,7 @@ public final class Rebalancer {
         Holders h = a.holders(p);
         List<NodeId> want = target.replicas(p);
         boolean underReplicated = 1 + h.backups().size() < want.size();
-        if (h.owner() == null || underReplicated != (pass == 0)) {
+        if (h.owner() == null || !members.contains(h.owner()) || underReplicated != (pass == 0)) {
           continue;
         }
         for (NodeId n : want) {

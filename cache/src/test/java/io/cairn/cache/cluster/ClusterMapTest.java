@@ -145,27 +145,45 @@ class ClusterMapTest {
   }
 
   @Test
-  void withoutBackupsAPendingReplicaTakesOverAndWithoutEitherTheLeastLoadedMember() {
+  void withoutABackupAPartitionWaitsForItsOwnerUntilAMemberAdoptsIt() {
     run(new Join(A, 1, "", P, "embedded"));
     run(new Join(B, 2, "", P, "embedded"));
     run(new Join(C, 3, "", P, "embedded"));
     run(new Reassign(List.of(new Move(0, B)), List.of()));
+    long e = epoch();
     end(1);
-    assertThat(holders(0)).isEqualTo(Holders.owned(B)); // partial data, but all there is
-    // the others had nobody: the members owning fewest get them, in turn
-    List<NodeId> owners = new ArrayList<>();
-    for (int p = 1; p < P; p++) {
-      owners.add(holders(p).owner());
+    assertThat(map.view().members()).containsOnlyKeys(B, C);
+    assertThat(holders(0)).isEqualTo(new Holders(A, List.of(), List.of(B))); // a is gone, but had it all
+    assertThat(holders(1)).isEqualTo(Holders.owned(A));
+    assertThat(epoch()).isEqualTo(e);
+    run(new ClusterCommand.Adopt(List.of(new Move(0, B), new Move(1, C), new Move(2, A))));
+    assertThat(holders(0)).isEqualTo(Holders.owned(B)); // the pending replica: part of the data
+    assertThat(holders(1)).isEqualTo(Holders.owned(C)); // nothing of it
+    assertThat(holders(2)).isEqualTo(Holders.owned(A)); // a is no member: nobody adopts for it
+    assertThat(epoch()).isEqualTo(e + 1);
+    live.add(10L);
+    run(new Join(A, 10, "", P, "embedded")); // a comes back: it owns what nobody adopted, with its store
+    for (int p = 2; p < P; p++) {
+      assertThat(holders(p)).isEqualTo(Holders.owned(A));
     }
-    assertThat(owners).containsExactly(C, B, C, B);
+    run(new ClusterCommand.Adopt(List.of(new Move(2, B)))); // its owner is back: nothing to adopt
+    assertThat(holders(2)).isEqualTo(Holders.owned(A));
+  }
+
+  @Test
+  void whenEveryMemberIsGoneEachPartitionWaitsForItsLastOwner() {
+    threeNodes();
+    end(1);
     end(2);
     end(3);
+    assertThat(map.view().members()).isEmpty();
     for (int p = 0; p < P; p++) {
-      assertThat(holders(p)).isEqualTo(Holders.NONE);
+      assertThat(holders(p)).isEqualTo(Holders.owned(C));
     }
-    run(new Join(A, 4, "", P, "embedded"));
+    live.add(11L);
+    run(new Join(C, 11, "", P, "embedded"));
     for (int p = 0; p < P; p++) {
-      assertThat(holders(p)).isEqualTo(Holders.owned(A));
+      assertThat(holders(p)).isEqualTo(Holders.owned(C));
     }
   }
 
