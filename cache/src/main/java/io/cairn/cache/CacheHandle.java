@@ -12,6 +12,8 @@ final class CacheHandle {
   final KeyLocks locks = new KeyLocks();
   /** Lets a removal or a change of capacity unit wait for the writes in flight. */
   final WriteGate gate = new WriteGate();
+  /** The versions of recent deletions, so that a late copy of an older write does not undo one. */
+  final RecentDeletes deletes = new RecentDeletes();
   volatile CacheSpec spec;
   /** Set once the cache is gone; a write that was held back then fails with NO_SUCH_CACHE. */
   volatile boolean removed;
@@ -21,6 +23,10 @@ final class CacheHandle {
     this.createdAt = definition.createdAt();
     this.spec = definition.spec();
     this.local = local;
+  }
+
+  void deleted(String key, long version) {
+    deletes.deleted(key, version, System.nanoTime());
   }
 
   CacheDefinition definition() {

@@ -13,8 +13,8 @@ import java.util.Map;
  * context. A hit served from memory completes without touching the backing store or a worker
  * thread; store work runs on worker threads only.
  *
- * <p>Today every cache lives on this one node. Partitioning and replication across the cluster
- * (a later issue) go behind this same interface.
+ * <p>{@link CacheServices#start} gives the caches of one node alone; {@link ClusterCacheService}
+ * the caches of a cluster, partitioned and replicated across it, behind this same interface.
  */
 public interface CacheService {
 
@@ -47,6 +47,25 @@ public interface CacheService {
    */
   Future<PutResult> put(
       String cache, String key, byte[] value, String contentType, Duration ttl, Precondition pre);
+
+  /**
+   * {@link #put} with a fence: refused with {@code STALE_FENCING_TOKEN} unless the fence's token is
+   * current (see {@link FenceTable}), checked where the key's partition is served. A service that
+   * does not check fences itself ({@link #checksFences()} false) refuses every fenced write here;
+   * its caller checks them.
+   */
+  default Future<PutResult> put(String cache, String key, byte[] value, String contentType, Duration ttl,
+      Precondition pre, Fence fence) {
+    if (fence == null) {
+      return put(cache, key, value, contentType, ttl, pre);
+    }
+    return Future.failedFuture(new UnsupportedOperationException("this cache service checks no fences"));
+  }
+
+  /** Whether {@link #put} with a fence checks it here (at the partition's owner). */
+  default boolean checksFences() {
+    return false;
+  }
 
   /** Deletes an entry; fails with {@code NO_SUCH_ENTRY} when it is absent. */
   Future<Void> delete(String cache, String key, Precondition pre);

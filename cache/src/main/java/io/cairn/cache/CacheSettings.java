@@ -11,14 +11,30 @@ import java.util.Objects;
  * @param maxKeyBytes longest key, in UTF-8 bytes
  * @param maxValueBytes largest value, in bytes
  * @param store the JDBC backing store
+ * @param partitions how many partitions the keys are spread over in a cluster ({@code
+ *     cache.partitions}); fixed when the cluster forms
  */
-public record CacheSettings(Path dataDir, int maxKeyBytes, long maxValueBytes, StoreSettings store) {
+public record CacheSettings(Path dataDir, int maxKeyBytes, long maxValueBytes, StoreSettings store, int partitions) {
   public static final int DEFAULT_MAX_KEY_BYTES = 1024;
   public static final long DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
   public CacheSettings {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(store, "store");
+  }
+
+  /** With the default partition count. */
+  public CacheSettings(Path dataDir, int maxKeyBytes, long maxValueBytes, StoreSettings store) {
+    this(dataDir, maxKeyBytes, maxValueBytes, store, io.cairn.cache.partition.Partitioner.DEFAULT_PARTITION_COUNT);
+  }
+
+  /**
+   * Whether every node shares the store (PostgreSQL), rather than keeping its own (the embedded
+   * SQLite file): a shared store is written once per write, by the owner, and holds every
+   * partition.
+   */
+  public boolean sharedStore() {
+    return store.url() != null && store.url().startsWith("jdbc:postgresql:");
   }
 
   /**

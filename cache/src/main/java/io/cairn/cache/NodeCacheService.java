@@ -2,7 +2,9 @@ package io.cairn.cache;
 
 import io.cairn.cache.CacheSpec.StoreKind;
 import io.cairn.cache.local.LocalCache;
+import io.cairn.cache.partition.Partitioner;
 import io.cairn.cache.store.BackingStore;
+import io.cairn.cache.store.PartEntry;
 import io.cairn.cache.store.JdbcBackingStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -65,6 +67,9 @@ final class NodeCacheService implements CacheService {
   private final Clock wallClock;
   private final VersionClock versions;
   private final ConcurrentHashMap<String, CacheHandle> caches = new ConcurrentHashMap<>();
+  /** Per partition being filled by a sync: the deletions applied since it began, by cache and key. */
+  private final ConcurrentHashMap<Integer, ConcurrentHashMap<String, Long>> syncTombstones = new ConcurrentHashMap<>();
+  private final Partitioner partitioner;
   private final KeyLocks admin = new KeyLocks();
   private final AtomicBoolean pinging = new AtomicBoolean();
   private final AtomicBoolean sweeping = new AtomicBoolean();
@@ -82,6 +87,7 @@ final class NodeCacheService implements CacheService {
     this.registry = registry;
     this.wallClock = wallClock;
     this.versions = new VersionClock(wallClock);
+    this.partitioner = new Partitioner(settings.partitions());
     for (CacheDefinition d : defined) {
       caches.put(d.name(), newHandle(d));
     }
@@ -97,26 +103,43 @@ final class NodeCacheService implements CacheService {
    */
   static Future<CacheService> start(Vertx vertx, CacheSettings settings, MeterRegistry registry,
       UnaryOperator<BackingStore> decorator, Clock wallClock) {
+    return open(vertx, settings, registry, decorator, wallClock, false).map(s -> s);
+  }
+
+  /**
+   * A node's data in a cluster: the caches are those the cluster map defines ({@link #reconcile}),
+   * so {@code caches.json} is neither read nor written.
+   */
+  static Future<NodeCacheService> startClustered(Vertx vertx, CacheSettings settings, MeterRegistry registry,
+      UnaryOperator<BackingStore> decorator) {
+    return open(vertx, settings, registry, decorator, Clock.systemUTC(), true);
+  }
+
+  private static Future<NodeCacheService> open(Vertx vertx, CacheSettings settings, MeterRegistry registry,
+      UnaryOperator<BackingStore> decorator, Clock wallClock, boolean clustered) {
     try {
       validate(settings);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    DefinitionFile file = new DefinitionFile(settings.dataDir());
+    DefinitionFile file = clustered ? null : new DefinitionFile(settings.dataDir());
     WorkerExecutor fileWorker = vertx.createSharedWorkerExecutor("cairn-definitions", 1);
     return fileWorker.executeBlocking(() -> {
           Files.createDirectories(settings.dataDir());
-          return file.read();
+          return file == null ? List.<CacheDefinition>of() : file.read();
         }, true)
-        .compose(defined -> JdbcBackingStore.open(vertx, settings.store(), settings.dataDir(), registry)
+        .compose(defined -> JdbcBackingStore.open(vertx, settings.store(), settings.dataDir(), registry,
+            new Partitioner(settings.partitions()))
             .compose(jdbc -> {
               try {
-                CacheService service = new NodeCacheService(vertx, settings, decorator.apply(jdbc), file,
+                NodeCacheService service = new NodeCacheService(vertx, settings, decorator.apply(jdbc), file,
                     fileWorker, registry, wallClock, defined);
-                log.info("Cache service started with {} caches from {}", defined.size(), file.path());
+                if (file != null) {
+                  log.info("Cache service started with {} caches from {}", defined.size(), file.path());
+                }
                 return Future.succeededFuture(service);
               } catch (RuntimeException e) {
-                return jdbc.close().transform(ignored -> Future.<CacheService>failedFuture(e));
+                return jdbc.close().transform(ignored -> Future.<NodeCacheService>failedFuture(e));
               }
             }))
         .recover(t -> fileWorker.close().transform(ignored -> Future.failedFuture(t)));
@@ -258,6 +281,94 @@ final class NodeCacheService implements CacheService {
         });
   }
 
+  /**
+   * Makes this node's caches those of the cluster map: creates the new ones, reconfigures the
+   * changed ones, removes (with their rows in an embedded store) those it no longer defines. One at
+   * a time, like {@link #define} and {@link #remove}.
+   */
+  Future<Void> reconcile(java.util.Collection<io.cairn.cache.cluster.CacheDef> defined) {
+    Map<String, io.cairn.cache.cluster.CacheDef> wanted = new LinkedHashMap<>();
+    defined.forEach(d -> wanted.put(d.name(), d));
+    return guard(() -> admin.withLock(ADMIN_LOCK, () -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (io.cairn.cache.cluster.CacheDef d : wanted.values()) {
+        CacheHandle h = caches.get(d.name());
+        if (h == null) {
+          CacheHandle created = newHandle(new CacheDefinition(d.name(), d.spec(), Instant.ofEpochMilli(d.createdAtMillis())));
+          caches.put(d.name(), created);
+          log.info("Cache {} defined by the cluster: {}", d.name(), d.spec());
+        } else if (!h.spec.equals(d.spec())) {
+          chain = chain.compose(v -> reconfigure(h, d.spec()))
+              .onSuccess(v -> log.info("Cache {} reconfigured by the cluster: {}", d.name(), d.spec()));
+        }
+      }
+      for (String name : List.copyOf(caches.keySet())) {
+        if (!wanted.containsKey(name)) {
+          chain = chain.compose(v -> removeLocked(name).recover(t -> {
+            log.warn("Cache {} removed by the cluster, but not here yet: {}", name, t.getMessage());
+            return Future.succeededFuture();
+          }));
+        }
+      }
+      return chain;
+    }));
+  }
+
+  /** The partition count the keys are spread over. */
+  int partitionCount() {
+    return partitioner.partitionCount();
+  }
+
+  int maxKeyBytes() {
+    return settings.maxKeyBytes();
+  }
+
+  /** Whether this node has cache {@code cache} now. */
+  boolean knows(String cache) {
+    return caches.containsKey(cache);
+  }
+
+  /**
+   * Up to {@code limit} keys of {@code cache} that {@code owned} accepts (those of the partitions
+   * this node owns), starting with {@code prefix}, after {@code afterKey}, in UTF-8 order: from
+   * memory for a cache without a store, else from the store (pages of it, until enough are found).
+   */
+  Future<List<String>> ownedKeys(String cache, String prefix, String afterKey, int limit,
+      java.util.function.Predicate<String> owned) {
+    CacheHandle h = handle(cache);
+    if (h == null) {
+      return Future.failedFuture(CacheFailure.noSuchCache(cache));
+    }
+    String from = prefix == null ? "" : prefix;
+    if (h.spec.store() == StoreKind.NONE) {
+      return Future.succeededFuture(h.local.keys().stream()
+          .filter(k -> k.startsWith(from) && owned.test(k))
+          .filter(k -> afterKey == null || Keys.compareUtf8(k, afterKey) > 0)
+          .sorted(Keys.UTF8_ORDER)
+          .limit(limit)
+          .toList());
+    }
+    Context context = Vertx.currentContext();
+    List<String> found = new ArrayList<>();
+    return onContext(context, ownedKeysFrom(cache, from, afterKey, limit, owned, found));
+  }
+
+  private Future<List<String>> ownedKeysFrom(String cache, String prefix, String after, int limit,
+      java.util.function.Predicate<String> owned, List<String> found) {
+    int page = Math.max(limit, 256);
+    return store.keys(cache, prefix, after, page).compose(keys -> {
+      for (String k : keys) {
+        if (owned.test(k) && found.size() < limit) {
+          found.add(k);
+        }
+      }
+      if (found.size() >= limit || keys.size() < page) {
+        return Future.succeededFuture(found);
+      }
+      return ownedKeysFrom(cache, prefix, keys.get(keys.size() - 1), limit, owned, found);
+    });
+  }
+
   private List<CacheDefinition> currentDefinitions() {
     List<CacheDefinition> list = new ArrayList<>();
     caches.values().forEach(h -> list.add(h.definition()));
@@ -265,6 +376,9 @@ final class NodeCacheService implements CacheService {
   }
 
   private Future<Void> persist(List<CacheDefinition> next) {
+    if (definitions == null) {
+      return Future.succeededFuture(); // in a cluster, the cluster map keeps the definitions
+    }
     return fileWorker.<Void>executeBlocking(() -> {
       definitions.write(next);
       return null;
@@ -293,12 +407,16 @@ final class NodeCacheService implements CacheService {
     return problem == null ? null : CacheFailure.invalidKey(problem);
   }
 
-  /** A hit completes at once; a miss completes on the caller's context (LocalCache sees to it). */
+  /**
+   * A hit completes at once; a miss completes on the caller's context (LocalCache sees to it). A
+   * miss loads once the writes of its key in flight are over: the store holds a write before its
+   * replicas acknowledged it, and a read must not show it until then.
+   */
   private Future<Entry> read(CacheHandle h, String key) {
     if (h.spec.store() == StoreKind.NONE) {
       return Future.succeededFuture(h.local.getIfPresent(key));
     }
-    return h.local.get(key, k -> load(h.name, k));
+    return h.local.get(key, k -> h.locks.withLock(k, () -> load(h.name, k)));
   }
 
   private Future<Entry> load(String cache, String key) {
@@ -346,6 +464,16 @@ final class NodeCacheService implements CacheService {
   @Override
   public Future<PutResult> put(String cache, String key, byte[] value, String contentType, Duration ttl,
       Precondition pre) {
+    return put(cache, key, value, contentType, ttl, pre, Replicator.NONE);
+  }
+
+  /**
+   * {@link #put}, whose change goes through {@code replicator} after the store took it and before
+   * memory shows it: when the replicator says the change is not acknowledged, memory keeps what it
+   * had and the put fails with {@code OUTCOME_UNKNOWN}.
+   */
+  Future<PutResult> put(String cache, String key, byte[] value, String contentType, Duration ttl,
+      Precondition pre, Replicator replicator) {
     CacheHandle h = handle(cache);
     CacheFailure refused = refusal(h, cache, key);
     if (refused != null) {
@@ -365,11 +493,12 @@ final class NodeCacheService implements CacheService {
     String type = contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType;
     byte[] bytes = value.clone();
     Context context = Vertx.currentContext();
-    return onContext(context, guard(() -> serialized(h, key, () -> write(h, key, bytes, type, ttl, condition))));
+    return onContext(context, guard(() -> serialized(h, key,
+        () -> write(h, key, bytes, type, ttl, condition, replicator))));
   }
 
   private Future<PutResult> write(CacheHandle h, String key, byte[] value, String contentType, Duration ttl,
-      Precondition pre) {
+      Precondition pre, Replicator replicator) {
     return current(h, key).compose(current -> {
       if (!pre.allows(current)) {
         return Future.failedFuture(CacheFailure.preconditionFailed(h.name, key, pre, current));
@@ -381,25 +510,47 @@ final class NodeCacheService implements CacheService {
       long version = versions.next(current == null ? 0 : current.version());
       Entry entry = new Entry(key, value, contentType, version, expiresAt);
       PutResult result = new PutResult(entry, current == null);
-      if (spec.store() == StoreKind.NONE) {
-        h.local.install(entry);
-        return Future.succeededFuture(result);
-      }
-      return store.write(h.name, entry).transform(ar -> {
+      Future<Void> stored = spec.store() == StoreKind.NONE ? Future.succeededFuture() : store.write(h.name, entry);
+      return stored.transform(ar -> {
         if (ar.failed()) {
           h.local.invalidate(key);
           log.debug("Put {}/{} failed: {}", h.name, key, ar.cause().getMessage());
           return Future.failedFuture(storeFailure(ar.cause()));
         }
-        h.local.install(entry);
-        log.debug("Put {}/{} at version {}", h.name, key, version);
-        return Future.succeededFuture(result);
+        return replicated(h, key, replicator.replicate(Change.put(h.name, entry)), () -> h.local.install(entry))
+            .map(v -> {
+              log.debug("Put {}/{} at version {}", h.name, key, version);
+              return result;
+            });
       });
+    });
+  }
+
+  /**
+   * Once {@code acknowledged} says yes, {@code show} makes the change visible in memory; otherwise
+   * memory forgets the key (the store, if any, may hold the change: what it had is not known) and
+   * the write fails with OUTCOME_UNKNOWN.
+   */
+  private static Future<Void> replicated(CacheHandle h, String key, Future<Boolean> acknowledged, Runnable show) {
+    return acknowledged.transform(ar -> {
+      if (ar.succeeded() && ar.result()) {
+        show.run();
+        return Future.succeededFuture();
+      }
+      h.local.invalidate(key);
+      return Future.failedFuture(CacheFailure.outcomeUnknown("the write of '" + key + "' in cache '" + h.name
+          + "' reached this node, but it stopped owning the key's partition before every replica confirmed it:"
+          + " it may or may not have been applied"));
     });
   }
 
   @Override
   public Future<Void> delete(String cache, String key, Precondition pre) {
+    return delete(cache, key, pre, Replicator.NONE);
+  }
+
+  /** {@link #delete}, through {@code replicator} as {@link #put} goes. */
+  Future<Void> delete(String cache, String key, Precondition pre, Replicator replicator) {
     CacheHandle h = handle(cache);
     CacheFailure refused = refusal(h, cache, key);
     if (refused != null) {
@@ -407,10 +558,10 @@ final class NodeCacheService implements CacheService {
     }
     Precondition condition = pre == null ? Precondition.NONE : pre;
     Context context = Vertx.currentContext();
-    return onContext(context, guard(() -> serialized(h, key, () -> erase(h, key, condition))));
+    return onContext(context, guard(() -> serialized(h, key, () -> erase(h, key, condition, replicator))));
   }
 
-  private Future<Void> erase(CacheHandle h, String key, Precondition pre) {
+  private Future<Void> erase(CacheHandle h, String key, Precondition pre, Replicator replicator) {
     return current(h, key).compose(current -> {
       if (!pre.allows(current)) {
         return Future.failedFuture(CacheFailure.preconditionFailed(h.name, key, pre, current));
@@ -418,30 +569,33 @@ final class NodeCacheService implements CacheService {
       if (current == null) {
         return Future.failedFuture(CacheFailure.noSuchEntry(h.name, key));
       }
-      if (h.spec.store() == StoreKind.NONE) {
-        h.local.invalidate(key);
-        return Future.succeededFuture();
-      }
-      return store.delete(h.name, key).transform(ar -> {
-        h.local.invalidate(key);
+      // a deletion has a version too, so that replicas order it among the writes of the key
+      long version = versions.next(current.version());
+      Future<Void> stored = h.spec.store() == StoreKind.NONE ? Future.succeededFuture() : store.delete(h.name, key);
+      return stored.transform(ar -> {
         if (ar.failed()) {
+          h.local.invalidate(key);
           log.debug("Delete {}/{} failed: {}", h.name, key, ar.cause().getMessage());
           return Future.failedFuture(storeFailure(ar.cause()));
         }
-        log.debug("Deleted {}/{}", h.name, key);
-        return Future.succeededFuture();
+        return replicated(h, key, replicator.replicate(Change.delete(h.name, key, version)), () -> {
+          h.local.invalidate(key);
+          h.deleted(key, version);
+        }).onSuccess(v -> log.debug("Deleted {}/{}", h.name, key));
       });
     });
   }
 
-  /** The entry a write replaces: memory's (or its load in flight), else the store's. */
+  /**
+   * The entry a write replaces: memory's, else the store's. A load in flight is not waited for: it
+   * waits for the writes of its key (see {@link #read}).
+   */
   private Future<Entry> current(CacheHandle h, String key) {
-    boolean memoryOnly = h.spec.store() == StoreKind.NONE;
-    Future<Entry> inMemory = h.local.peek(key);
-    if (inMemory != null) {
-      return memoryOnly ? inMemory : inMemory.recover(t -> load(h.name, key));
+    Entry inMemory = h.local.peekValue(key);
+    if (inMemory != null || h.spec.store() == StoreKind.NONE) {
+      return Future.succeededFuture(inMemory);
     }
-    return memoryOnly ? Future.succeededFuture() : load(h.name, key);
+    return load(h.name, key);
   }
 
   /** Runs a write of one key inside the cache's write gate and the key's lock. */
@@ -493,6 +647,174 @@ final class NodeCacheService implements CacheService {
     return new KeyPage(keys, keys.size() == limit ? keys.get(keys.size() - 1) : null);
   }
 
+  // ---------------------------------------------------------------- replicas, for the cluster
+
+  /**
+   * Applies a change that the owner of the key's partition made, if it is newer than what this
+   * node has of the key (in memory, in an embedded store, or as a recent or sync-time deletion).
+   * An embedded store takes it first, by version; a shared store already has it (the owner wrote
+   * it), so only memory forgets the key; memory shows what the store decided. Fails, so that the
+   * owner sends it again, when this node does not know the cache yet.
+   */
+  Future<Void> apply(int partition, Change c) {
+    CacheHandle h = handle(c.cache());
+    if (h == null) {
+      return Future.failedFuture(CacheFailure.noSuchCache(c.cache()));
+    }
+    Context context = Vertx.currentContext();
+    return onContext(context, guard(() -> serialized(h, c.key(), () -> applyLocked(h, partition, c))));
+  }
+
+  private Future<Void> applyLocked(CacheHandle h, int partition, Change c) {
+    String key = c.key();
+    long known = Math.max(h.deletes.version(key), syncTombstone(partition, h.name, key));
+    Entry inMemory = h.local.peekValue(key);
+    if (inMemory != null) {
+      known = Math.max(known, inMemory.version());
+    }
+    if (c.version() <= known) {
+      return Future.succeededFuture();
+    }
+    versions.observe(c.version());
+    boolean embedded = h.spec.store() == StoreKind.JDBC && !settings.sharedStore();
+    if (c.deleted()) {
+      Future<Boolean> stored = embedded ? store.deleteIfOlder(h.name, key, c.version()) : Future.succeededFuture(true);
+      return stored.map(v -> {
+        h.local.invalidate(key);
+        h.deleted(key, c.version());
+        Map<String, Long> tombstones = syncTombstones.get(partition);
+        if (tombstones != null) {
+          tombstones.merge(h.name + '\0' + key, c.version(), Math::max);
+        }
+        return (Void) null;
+      }).recover(t -> Future.failedFuture(storeFailure(t)));
+    }
+    if (h.spec.store() == StoreKind.JDBC && settings.sharedStore()) {
+      h.local.invalidate(key); // the owner wrote the shared store: the next read here loads it
+      return Future.succeededFuture();
+    }
+    Future<Boolean> stored = embedded ? store.writeIfNewer(h.name, c.entry()) : Future.succeededFuture(true);
+    return stored.map(newer -> {
+      if (newer) {
+        h.local.install(c.entry());
+      } else {
+        h.local.invalidate(key); // the store has a newer row: memory must not show an older one
+      }
+      return (Void) null;
+    }).recover(t -> Future.failedFuture(storeFailure(t)));
+  }
+
+  private long syncTombstone(int partition, String cache, String key) {
+    Map<String, Long> tombstones = syncTombstones.get(partition);
+    Long v = tombstones == null ? null : tombstones.get(cache + '\0' + key);
+    return v == null ? 0 : v;
+  }
+
+  /**
+   * Empties this node's copy of {@code partition} (memory, and an embedded store) for a sync that
+   * fills it again; until {@link #endSync} it remembers every deletion it applies, so that no
+   * chunk read before a deletion brings its key back.
+   */
+  Future<Void> beginSync(int partition) {
+    syncTombstones.put(partition, new ConcurrentHashMap<>());
+    return dropPartition(partition, false);
+  }
+
+  /** The sync of {@code partition} is over: its deletions need not be remembered past the usual minute. */
+  void endSync(int partition) {
+    syncTombstones.remove(partition);
+  }
+
+  /** Forgets {@code partition}: this node holds it no more. */
+  Future<Void> dropPartition(int partition) {
+    syncTombstones.remove(partition);
+    return dropPartition(partition, true);
+  }
+
+  private Future<Void> dropPartition(int partition, boolean forgetDeletes) {
+    for (CacheHandle h : caches.values()) {
+      for (String key : h.local.keys()) {
+        if (partitioner.partitionOf(key) == partition) {
+          h.local.invalidate(key);
+        }
+      }
+      if (forgetDeletes) {
+        h.deletes.prune(System.nanoTime(), key -> partitioner.partitionOf(key) == partition);
+      }
+    }
+    if (settings.sharedStore()) {
+      return Future.succeededFuture();
+    }
+    Context context = Vertx.currentContext();
+    return onContext(context, store.deletePartition(partition).mapEmpty());
+  }
+
+  /**
+   * Where a sync's reading of a partition stands: first the entries of memory-only caches (the
+   * keys as they were at the first chunk, each read as it is when its chunk is read), then the
+   * rows of an embedded store, by (cache, key). Entries written after the first chunk reach the
+   * pending replica as writes.
+   */
+  static final class ChunkCursor {
+    private List<String[]> memoryKeys;
+    private int next;
+    private String afterCache;
+    private String afterKey;
+    private boolean done;
+
+    boolean done() {
+      return done;
+    }
+  }
+
+  /**
+   * The next chunk of {@code partition}: up to {@code maxItems} entries and about {@code maxBytes}
+   * of values; {@code cursor} moves past them, and says when nothing is left.
+   */
+  Future<List<Change>> readChunk(int partition, ChunkCursor cursor, int maxItems, long maxBytes) {
+    List<Change> out = new ArrayList<>();
+    if (cursor.memoryKeys == null) {
+      cursor.memoryKeys = new ArrayList<>();
+      for (CacheHandle h : caches.values()) {
+        if (h.spec.store() == StoreKind.NONE) {
+          for (String key : h.local.keys()) {
+            if (partitioner.partitionOf(key) == partition) {
+              cursor.memoryKeys.add(new String[] {h.name, key});
+            }
+          }
+        }
+      }
+    }
+    long bytes = 0;
+    while (cursor.next < cursor.memoryKeys.size() && out.size() < maxItems && bytes < maxBytes) {
+      String[] ck = cursor.memoryKeys.get(cursor.next++);
+      CacheHandle h = handle(ck[0]);
+      Entry e = h == null ? null : h.local.peekValue(ck[1]);
+      if (e != null) {
+        out.add(Change.put(h.name, e));
+        bytes += e.value().length;
+      }
+    }
+    if (cursor.next < cursor.memoryKeys.size() || out.size() >= maxItems || settings.sharedStore()) {
+      cursor.done = cursor.next >= cursor.memoryKeys.size() && settings.sharedStore();
+      return Future.succeededFuture(out);
+    }
+    int room = maxItems - out.size();
+    Context context = Vertx.currentContext();
+    return onContext(context, store.scanPartition(partition, cursor.afterCache, cursor.afterKey, room).map(rows -> {
+      for (PartEntry row : rows) {
+        cursor.afterCache = row.cache();
+        cursor.afterKey = row.entry().key();
+        CacheHandle h = handle(row.cache());
+        if (h != null && h.spec.store() == StoreKind.JDBC) {
+          out.add(Change.put(h.name, row.entry()));
+        }
+      }
+      cursor.done = rows.size() < room;
+      return out;
+    }));
+  }
+
   // ---------------------------------------------------------------- store and lifecycle
 
   @Override
@@ -508,6 +830,8 @@ final class NodeCacheService implements CacheService {
   }
 
   private void sweep() {
+    long now = System.nanoTime();
+    caches.values().forEach(h -> h.deletes.prune(now, key -> false));
     if (closed.get() || !sweeping.compareAndSet(false, true)) {
       return;
     }

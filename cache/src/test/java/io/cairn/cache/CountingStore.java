@@ -84,6 +84,33 @@ final class CountingStore implements BackingStore {
   }
 
   @Override
+  public Future<Boolean> writeIfNewer(String cache, Entry entry) {
+    count("writeIfNewer");
+    return refuseWrites ? Future.failedFuture(CacheFailure.storeUnavailable("injected: write refused", null))
+        : delegate.writeIfNewer(cache, entry);
+  }
+
+  @Override
+  public Future<Boolean> deleteIfOlder(String cache, String key, long version) {
+    count("deleteIfOlder");
+    return refuseWrites ? Future.failedFuture(CacheFailure.storeUnavailable("injected: delete refused", null))
+        : delegate.deleteIfOlder(cache, key, version);
+  }
+
+  @Override
+  public Future<List<io.cairn.cache.store.PartEntry>> scanPartition(int part, String afterCache, String afterKey,
+      int limit) {
+    count("scanPartition");
+    return delegate.scanPartition(part, afterCache, afterKey, limit);
+  }
+
+  @Override
+  public Future<Long> deletePartition(int part) {
+    count("deletePartition");
+    return delegate.deletePartition(part);
+  }
+
+  @Override
   public Future<List<String>> keys(String cache, String prefix, String afterKey, int limit) {
     count("keys");
     return delegate.keys(cache, prefix, afterKey, limit);

@@ -27,20 +27,32 @@ public sealed interface ClusterCommand {
 
   /**
    * A node takes part in the caches with {@code session} as its ownership lease; a node that
-   * joins again with another session was restarted (see {@link ClusterMap}).
+   * joins again with another session was restarted (see {@link ClusterMap}). The caches of its
+   * configuration are defined at the same time, each unless it exists already.
    */
-  record Join(NodeId node, long session, String zone, int partitionCount, String storeKind)
+  record Join(NodeId node, long session, String zone, int partitionCount, String storeKind, List<CacheDef> caches)
       implements ClusterCommand {
     public Join {
       Objects.requireNonNull(node, "node");
       Objects.requireNonNull(zone, "zone");
       Objects.requireNonNull(storeKind, "storeKind");
+      caches = List.copyOf(caches);
+    }
+
+    public Join(NodeId node, long session, String zone, int partitionCount, String storeKind) {
+      this(node, session, zone, partitionCount, storeKind, List.of());
     }
 
     @Override
     public byte[] encode() {
-      return new ByteWriter(64).u8(JOIN).string(node.value()).i64(session).string(zone).i32(partitionCount)
-          .string(storeKind).toByteArray();
+      ByteWriter out = new ByteWriter(64).u8(JOIN).string(node.value()).i64(session).string(zone).i32(partitionCount)
+          .string(storeKind).i32(caches.size());
+      for (CacheDef d : caches) {
+        out.string(d.name());
+        ClusterView.writeSpec(out, d.spec());
+        out.i64(d.createdAtMillis());
+      }
+      return out.toByteArray();
     }
   }
 
@@ -155,8 +167,20 @@ public sealed interface ClusterCommand {
     ByteReader in = new ByteReader(bytes);
     int kind = in.u8("kind");
     ClusterCommand c = switch (kind) {
-      case JOIN -> new Join(NodeId.of(in.string("node")), in.i64("session"), in.string("zone"),
-          in.i32("partition count"), in.string("store kind"));
+      case JOIN -> {
+        NodeId node = NodeId.of(in.string("node"));
+        long session = in.i64("session");
+        String zone = in.string("zone");
+        int partitions = in.i32("partition count");
+        String storeKind = in.string("store kind");
+        int n = in.count(24, "caches");
+        List<CacheDef> caches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          String name = in.string("cache");
+          caches.add(new CacheDef(name, ClusterView.readSpec(in), in.i64("created at")));
+        }
+        yield new Join(node, session, zone, partitions, storeKind, caches);
+      }
       case DEFINE -> {
         String name = in.string("cache");
         yield new Define(new CacheDef(name, ClusterView.readSpec(in), in.i64("created at")));

@@ -58,7 +58,7 @@ import java.util.function.LongPredicate;
  * whose session changed) is refused and changes nothing.
  */
 public final class ClusterMap implements ExtensionMachine {
-  private ClusterView view = ClusterView.EMPTY;
+  private volatile ClusterView view = ClusterView.EMPTY;
 
   public ClusterView view() {
     return view;
@@ -165,7 +165,13 @@ public final class ClusterMap implements ExtensionMachine {
           + (j.storeKind().isEmpty() ? "none" : j.storeKind()) + " (store.url)");
     }
     Member old = view.members().get(j.node());
-    if (old != null && old.session() == j.session() && old.zone().equals(j.zone())) {
+    TreeMap<String, CacheDef> caches = new TreeMap<>(view.caches());
+    for (CacheDef d : j.caches()) {
+      if (Keys.isValidCacheName(d.name())) {
+        caches.putIfAbsent(d.name(), d);
+      }
+    }
+    if (old != null && old.session() == j.session() && old.zone().equals(j.zone()) && caches.equals(view.caches())) {
       return done();
     }
     TreeMap<NodeId, Member> members = new TreeMap<>(view.members());
@@ -183,7 +189,7 @@ public final class ClusterMap implements ExtensionMachine {
       }
       a = b.build();
     }
-    view = new ClusterView(index, partitions, storeKind, members, view.caches(), a, view.target());
+    view = new ClusterView(index, partitions, storeKind, members, caches, a, view.target());
     return done();
   }
 

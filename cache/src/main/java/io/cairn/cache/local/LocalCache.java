@@ -143,6 +143,12 @@ public final class LocalCache {
     return future == null ? null : toVertx(future);
   }
 
+  /** The entry in memory now, or null (also while it loads); counts neither a hit nor a miss. */
+  public Entry peekValue(String key) {
+    CompletableFuture<Entry> future = cache.asMap().get(key);
+    return future == null ? null : doneValue(future);
+  }
+
   /** Makes {@code entry} the key's mapping; the backing store must already hold it. */
   public void install(Entry entry) {
     cache.put(entry.key(), CompletableFuture.completedFuture(entry));

@@ -874,6 +874,32 @@ public final class ReplicaCore {
     return out.toString();
   }
 
+  /** Whether write {@code writeId} may still be sent: in flight, or owed to a pending replica. */
+  public boolean needs(long writeId) {
+    if (writes.containsKey(writeId)) {
+      return true;
+    }
+    for (Map<NodeId, Sync> bySync : syncs.values()) {
+      for (Sync s : bySync.values()) {
+        if (s.unacked.containsKey(writeId)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The ids of the syncs under way as owner. */
+  public Set<Long> syncIds() {
+    Set<Long> ids = new HashSet<>();
+    for (Map<NodeId, Sync> bySync : syncs.values()) {
+      for (Sync s : bySync.values()) {
+        ids.add(s.id);
+      }
+    }
+    return ids;
+  }
+
   /** Writes in flight (for tests and metrics). */
   public int writesInFlight() {
     return writes.size();

@@ -34,6 +34,26 @@ public interface BackingStore {
   Future<Void> deleteCache(String cache);
 
   /**
+   * Writes the entry unless the store has the key at the same or a newer version (a replica's
+   * write: the newer version wins); whether it wrote.
+   */
+  Future<Boolean> writeIfNewer(String cache, Entry entry);
+
+  /** Deletes the key if the store has it at an older version than {@code version}; whether it deleted. */
+  Future<Boolean> deleteIfOlder(String cache, String key, long version);
+
+  /**
+   * Up to {@code limit} unexpired entries of partition {@code part}, of every cache, ordered by
+   * cache then key (UTF-8 byte order), after the cursor ({@code afterCache}, {@code afterKey}),
+   * both null to start. Fails with IllegalArgumentException for a negative partition, a limit
+   * below 1, or half a cursor.
+   */
+  Future<List<PartEntry>> scanPartition(int part, String afterCache, String afterKey, int limit);
+
+  /** Deletes every entry of partition {@code part}, of every cache; how many. */
+  Future<Long> deletePartition(int part);
+
+  /**
    * Up to {@code limit} unexpired keys of a cache that start with {@code prefix}, after
    * {@code afterKey} (exclusive, null for none), in ascending order of their UTF-8 bytes.
    */

@@ -19,9 +19,12 @@ enum Dialect {
               + " content_type TEXT NOT NULL,"
               + " version INTEGER NOT NULL,"
               + " expires_at INTEGER,"
+              + " part INTEGER,"
               + " PRIMARY KEY (cache_name, entry_key))",
           "CREATE INDEX IF NOT EXISTS cairn_entries_expires_at ON cairn_entries (expires_at)"
-              + " WHERE expires_at IS NOT NULL")),
+              + " WHERE expires_at IS NOT NULL",
+          "CREATE TABLE IF NOT EXISTS cairn_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+      "ALTER TABLE cairn_entries ADD COLUMN part INTEGER"),
   POSTGRESQL("jdbc:postgresql:",
       List.of(
           "CREATE TABLE IF NOT EXISTS cairn_entries ("
@@ -31,16 +34,48 @@ enum Dialect {
               + " content_type TEXT NOT NULL,"
               + " version BIGINT NOT NULL,"
               + " expires_at BIGINT,"
+              + " part INTEGER,"
               + " PRIMARY KEY (cache_name, entry_key))",
           "CREATE INDEX IF NOT EXISTS cairn_entries_expires_at ON cairn_entries (expires_at)"
-              + " WHERE expires_at IS NOT NULL"));
+              + " WHERE expires_at IS NOT NULL",
+          "CREATE TABLE IF NOT EXISTS cairn_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+      "ALTER TABLE cairn_entries ADD COLUMN IF NOT EXISTS part INTEGER");
 
   static final String UPSERT =
-      "INSERT INTO cairn_entries (cache_name, entry_key, value, content_type, version, expires_at)"
-          + " VALUES (?, ?, ?, ?, ?, ?)"
+      "INSERT INTO cairn_entries (cache_name, entry_key, value, content_type, version, expires_at, part)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (cache_name, entry_key) DO UPDATE SET"
           + " value = excluded.value, content_type = excluded.content_type,"
-          + " version = excluded.version, expires_at = excluded.expires_at";
+          + " version = excluded.version, expires_at = excluded.expires_at, part = excluded.part";
+
+  /** {@link #UPSERT} that replaces a row only with a newer version (a replica's write). */
+  static final String UPSERT_IF_NEWER = UPSERT + " WHERE cairn_entries.version < excluded.version";
+
+  static final String DELETE_IF_OLDER =
+      "DELETE FROM cairn_entries WHERE cache_name = ? AND entry_key = ? AND version < ?";
+
+  static final String PART_INDEX =
+      "CREATE INDEX IF NOT EXISTS cairn_entries_part ON cairn_entries (part, cache_name, entry_key)";
+
+  static final String META_GET = "SELECT value FROM cairn_meta WHERE name = ?";
+
+  static final String META_PUT =
+      "INSERT INTO cairn_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+  static final String UNPARTITIONED = "SELECT cache_name, entry_key FROM cairn_entries WHERE part IS NULL LIMIT ?";
+
+  static final String SET_PART = "UPDATE cairn_entries SET part = ? WHERE cache_name = ? AND entry_key = ?";
+
+  static final String FORGET_PARTS = "UPDATE cairn_entries SET part = NULL";
+
+  static final String DELETE_PARTITION = "DELETE FROM cairn_entries WHERE part = ?";
+
+  /** A partition's unexpired rows of every cache, by cache then key, after a (cache, key) cursor or from the start. */
+  static String scanQuery(boolean afterCursor) {
+    return "SELECT cache_name, entry_key, value, content_type, version, expires_at FROM cairn_entries"
+        + " WHERE part = ?" + (afterCursor ? " AND (cache_name > ? OR (cache_name = ? AND entry_key > ?))" : "")
+        + " AND (expires_at IS NULL OR expires_at > ?) ORDER BY cache_name, entry_key LIMIT ?";
+  }
 
   static final String LOAD =
       "SELECT value, content_type, version, expires_at FROM cairn_entries"
@@ -60,14 +95,21 @@ enum Dialect {
 
   private final String urlPrefix;
   private final List<String> schema;
+  private final String addPartColumn;
 
-  Dialect(String urlPrefix, List<String> schema) {
+  Dialect(String urlPrefix, List<String> schema, String addPartColumn) {
     this.urlPrefix = urlPrefix;
     this.schema = schema;
+    this.addPartColumn = addPartColumn;
   }
 
   List<String> schema() {
     return schema;
+  }
+
+  /** Adds the {@code part} column to a table made by a version before partitions. */
+  String addPartColumn() {
+    return addPartColumn;
   }
 
   /**

@@ -6,6 +6,7 @@ import io.cairn.cache.CacheFailure;
 import io.cairn.cache.CacheService.StoreStatus;
 import io.cairn.cache.CacheSettings.StoreSettings;
 import io.cairn.cache.Entry;
+import io.cairn.cache.partition.Partitioner;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -78,6 +79,7 @@ import org.slf4j.LoggerFactory;
 public final class JdbcBackingStore implements BackingStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcBackingStore.class);
   private static final int SWEEP_BATCH = 1000;
+  private static final int PARTITION_BATCH = 1000;
 
   private final Vertx vertx;
   private final Dialect dialect;
@@ -88,6 +90,7 @@ public final class JdbcBackingStore implements BackingStore {
   private final LongSupplier nanoTime;
   private final CircuitBreaker breaker;
   private final StoreMetrics metrics;
+  private final Partitioner partitioner;
   /**
    * SQLite has one write lock, and its busy handler is unfair: writers that find it taken sleep in
    * growing steps, so under load some starve past their deadline. Writers take this fair lock
@@ -99,7 +102,8 @@ public final class JdbcBackingStore implements BackingStore {
   private volatile boolean closed;
 
   private JdbcBackingStore(Vertx vertx, Dialect dialect, HikariDataSource dataSource, WorkerExecutor pool,
-      StoreSettings settings, Clock wallClock, LongSupplier nanoTime, MeterRegistry registry) {
+      StoreSettings settings, Clock wallClock, LongSupplier nanoTime, MeterRegistry registry, Partitioner partitioner) {
+    this.partitioner = partitioner;
     this.vertx = vertx;
     this.dialect = dialect;
     this.sqliteWriter = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
@@ -120,12 +124,17 @@ public final class JdbcBackingStore implements BackingStore {
    * @param dataDir where the embedded SQLite file lives when {@code settings.url()} is null
    */
   public static Future<JdbcBackingStore> open(Vertx vertx, StoreSettings settings, Path dataDir,
-      MeterRegistry registry) {
-    return open(vertx, settings, dataDir, registry, Clock.systemUTC(), System::nanoTime);
+      MeterRegistry registry, Partitioner partitioner) {
+    return open(vertx, settings, dataDir, registry, Clock.systemUTC(), System::nanoTime, partitioner);
   }
 
   static Future<JdbcBackingStore> open(Vertx vertx, StoreSettings settings, Path dataDir,
       MeterRegistry registry, Clock wallClock, LongSupplier nanoTime) {
+    return open(vertx, settings, dataDir, registry, wallClock, nanoTime, Partitioner.withDefaultCount());
+  }
+
+  static Future<JdbcBackingStore> open(Vertx vertx, StoreSettings settings, Path dataDir,
+      MeterRegistry registry, Clock wallClock, LongSupplier nanoTime, Partitioner partitioner) {
     String url;
     Dialect dialect;
     try {
@@ -141,7 +150,7 @@ public final class JdbcBackingStore implements BackingStore {
           requireWorkerThread();
           HikariDataSource dataSource = new HikariDataSource(config);
           try {
-            createSchema(dataSource, dialect);
+            createSchema(dataSource, dialect, partitioner);
             return dataSource;
           } catch (SQLException | RuntimeException e) {
             dataSource.close();
@@ -156,7 +165,7 @@ public final class JdbcBackingStore implements BackingStore {
           }
           log.info("Backing store open: {} with {} connections", describe(url), settings.poolSize());
           return Future.succeededFuture(new JdbcBackingStore(vertx, dialect, ar.result(), pool,
-              settings, wallClock, nanoTime, registry));
+              settings, wallClock, nanoTime, registry, partitioner));
         });
   }
 
@@ -215,10 +224,96 @@ public final class JdbcBackingStore implements BackingStore {
     return config;
   }
 
-  private static void createSchema(HikariDataSource dataSource, Dialect dialect) throws SQLException {
+  private static void createSchema(HikariDataSource dataSource, Dialect dialect, Partitioner partitioner)
+      throws SQLException {
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       for (String ddl : dialect.schema()) {
         s.execute(ddl);
+      }
+      if (!hasPartColumn(c, dialect)) {
+        s.execute(dialect.addPartColumn());
+      }
+      s.execute(Dialect.PART_INDEX);
+      partition(c, partitioner);
+    }
+  }
+
+  private static boolean hasPartColumn(Connection c, Dialect dialect) throws SQLException {
+    if (dialect == Dialect.POSTGRESQL) {
+      return false; // ADD COLUMN IF NOT EXISTS does nothing when it is there
+    }
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(cairn_entries)")) {
+      while (rs.next()) {
+        if ("part".equals(rs.getString("name"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Gives every row its partition under {@code partitioner}'s count: the rows of a store made by a
+   * version before partitions, and every row when the count changed since the last open (it is
+   * kept in {@code cairn_meta}). In batches of {@value #PARTITION_BATCH}, each in its transaction.
+   */
+  private static void partition(Connection c, Partitioner partitioner) throws SQLException {
+    String count = Integer.toString(partitioner.partitionCount());
+    String before = null;
+    try (PreparedStatement ps = c.prepareStatement(Dialect.META_GET)) {
+      ps.setString(1, "partitions");
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          before = rs.getString(1);
+        }
+      }
+    }
+    if (before != null && !before.equals(count)) {
+      try (Statement s = c.createStatement()) {
+        int rows = s.executeUpdate(Dialect.FORGET_PARTS);
+        log.info("The partition count changed from {} to {}: {} rows get their partition again", before, count, rows);
+      }
+    }
+    long done = 0;
+    while (true) {
+      List<String[]> rows = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(Dialect.UNPARTITIONED)) {
+        ps.setInt(1, PARTITION_BATCH);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rows.add(new String[] {rs.getString(1), rs.getString(2)});
+          }
+        }
+      }
+      if (rows.isEmpty()) {
+        break;
+      }
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement(Dialect.SET_PART)) {
+        for (String[] row : rows) {
+          ps.setInt(1, partitioner.partitionOf(row[1]));
+          ps.setString(2, row[0]);
+          ps.setString(3, row[1]);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+      done += rows.size();
+    }
+    if (done > 0) {
+      log.info("Gave {} rows their partition (of {})", done, count);
+    }
+    if (!count.equals(before)) {
+      try (PreparedStatement ps = c.prepareStatement(Dialect.META_PUT)) {
+        ps.setString(1, "partitions");
+        ps.setString(2, count);
+        ps.executeUpdate();
       }
     }
   }
@@ -258,8 +353,13 @@ public final class JdbcBackingStore implements BackingStore {
     }));
   }
 
-  private static void upsert(Connection c, String cache, Entry entry) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(Dialect.UPSERT)) {
+  private void upsert(Connection c, String cache, Entry entry) throws SQLException {
+    upsert(c, Dialect.UPSERT, cache, entry);
+  }
+
+  /** The row of {@code entry}, with its partition; the number of rows inserted or changed. */
+  private int upsert(Connection c, String sql, String cache, Entry entry) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, cache);
       ps.setString(2, entry.key());
       ps.setBytes(3, entry.value());
@@ -270,8 +370,72 @@ public final class JdbcBackingStore implements BackingStore {
       } else {
         ps.setLong(6, entry.expiresAt().toEpochMilli());
       }
-      ps.executeUpdate();
+      ps.setInt(7, partitioner.partitionOf(entry.key()));
+      return ps.executeUpdate();
     }
+  }
+
+  @Override
+  public Future<Boolean> writeIfNewer(String cache, Entry entry) {
+    return call("write", (c, attempt) -> inTransaction(c, attempt,
+        () -> upsert(c, Dialect.UPSERT_IF_NEWER, cache, entry) > 0));
+  }
+
+  @Override
+  public Future<Boolean> deleteIfOlder(String cache, String key, long version) {
+    return call("delete", (c, attempt) -> inTransaction(c, attempt, () -> {
+      try (PreparedStatement ps = c.prepareStatement(Dialect.DELETE_IF_OLDER)) {
+        ps.setString(1, cache);
+        ps.setString(2, key);
+        ps.setLong(3, version);
+        return ps.executeUpdate() > 0;
+      }
+    }));
+  }
+
+  @Override
+  public Future<List<PartEntry>> scanPartition(int part, String afterCache, String afterKey, int limit) {
+    if (part < 0 || limit < 1 || (afterCache == null) != (afterKey == null)) {
+      return Future.failedFuture(new IllegalArgumentException("a partition scan needs a partition of at least 0, a"
+          + " limit of at least 1 and a cursor of both a cache and a key, or neither; got " + part + ", " + limit
+          + ", " + afterCache + ", " + afterKey));
+    }
+    boolean cursor = afterCache != null;
+    String sql = Dialect.scanQuery(cursor);
+    return call("scan", (c, attempt) -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        int i = 1;
+        ps.setInt(i++, part);
+        if (cursor) {
+          ps.setString(i++, afterCache);
+          ps.setString(i++, afterCache);
+          ps.setString(i++, afterKey);
+        }
+        ps.setLong(i++, wallClock.millis());
+        ps.setInt(i, limit);
+        List<PartEntry> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            byte[] value = rs.getBytes(3);
+            long expiresAt = rs.getLong(6);
+            Instant expiry = rs.wasNull() ? null : Instant.ofEpochMilli(expiresAt);
+            rows.add(new PartEntry(rs.getString(1), new Entry(rs.getString(2), value == null ? new byte[0] : value,
+                rs.getString(4), rs.getLong(5), expiry)));
+          }
+        }
+        return rows;
+      }
+    });
+  }
+
+  @Override
+  public Future<Long> deletePartition(int part) {
+    return call("delete-partition", (c, attempt) -> inTransaction(c, attempt, () -> {
+      try (PreparedStatement ps = c.prepareStatement(Dialect.DELETE_PARTITION)) {
+        ps.setInt(1, part);
+        return (long) ps.executeUpdate();
+      }
+    }));
   }
 
   @Override
@@ -579,7 +743,7 @@ public final class JdbcBackingStore implements BackingStore {
   }
 
   private static boolean isWrite(String op) {
-    return !"load".equals(op) && !"keys".equals(op) && !"ping".equals(op);
+    return !"load".equals(op) && !"keys".equals(op) && !"ping".equals(op) && !"scan".equals(op);
   }
 
   private void logTransitions() {

@@ -91,6 +91,16 @@ class ClusterMapTest {
   }
 
   @Test
+  void aJoinDefinesTheCachesOfTheNodesConfigurationThatDoNotExist() {
+    CacheDef mine = new CacheDef("mine", CacheSpec.defaults(), 1);
+    run(new Join(A, 1, "", P, "embedded", List.of(mine)));
+    CacheDef other = new CacheDef("mine", new CacheSpec(Capacity.entries(5), null, StoreKind.NONE, 0), 2);
+    run(new Join(B, 2, "", P, "embedded", List.of(other, new CacheDef("theirs", CacheSpec.defaults(), 3))));
+    assertThat(map.view().caches()).containsOnlyKeys("mine", "theirs");
+    assertThat(map.view().caches().get("mine")).isEqualTo(mine); // a cache that exists is left as it is
+  }
+
+  @Test
   void cachesAreDefinedReconfiguredAndRemoved() {
     CacheSpec spec = new CacheSpec(Capacity.entries(10), null, StoreKind.JDBC, 2);
     assertThat(run(new Define(new CacheDef("users", spec, 1000)))).isEqualTo(
@@ -288,6 +298,7 @@ class ClusterMapTest {
   @Test
   void everyCommandSurvivesItsEncoding() {
     List<ClusterCommand> all = List.of(new Join(A, 1, "z", 271, "shared"),
+        new Join(B, 2, "", 7, "embedded", List.of(new CacheDef("x", CacheSpec.defaults(), 4))),
         new Define(new CacheDef("c", new CacheSpec(Capacity.bytes(5), Duration.ofMillis(7), StoreKind.NONE, 3), 9)),
         new Remove("c"), new Reassign(List.of(new Move(1, A)), List.of(new Move(2, B))),
         new Synced(3, A, 4, B, 5, true), new Transfer(6, A, 7, C));

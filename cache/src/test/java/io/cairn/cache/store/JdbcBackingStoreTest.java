@@ -3,6 +3,8 @@ package io.cairn.cache.store;
 import static io.cairn.cache.testing.Futures.await;
 import static io.cairn.cache.testing.Futures.failure;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.cache.partition.Partitioner;
 import static org.awaitility.Awaitility.await;
 
 import io.cairn.cache.CacheFailure;
@@ -45,7 +47,7 @@ class JdbcBackingStoreTest {
 
   private JdbcBackingStore open(Duration timeout, int breakerFailures, Duration breakerReset) {
     var settings = new StoreSettings(null, null, null, 2, timeout, breakerFailures, breakerReset, Duration.ofMinutes(1));
-    store = await(JdbcBackingStore.open(vertx, settings, dir, registry));
+    store = await(JdbcBackingStore.open(vertx, settings, dir, registry, Partitioner.withDefaultCount()));
     return store;
   }
 
@@ -66,7 +68,7 @@ class JdbcBackingStoreTest {
   void anUnsupportedUrlIsAConfigurationErrorNamingTheKey() {
     var settings = new StoreSettings("jdbc:mysql://db/cairn?password=secret", null, null, 2,
         Duration.ofSeconds(1), 5, Duration.ofSeconds(5), Duration.ofMinutes(1));
-    Throwable failure = failure(JdbcBackingStore.open(vertx, settings, dir, registry));
+    Throwable failure = failure(JdbcBackingStore.open(vertx, settings, dir, registry, Partitioner.withDefaultCount()));
     assertThat(failure).isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("store.url:")
         .hasMessageNotContaining("secret");
@@ -75,9 +77,9 @@ class JdbcBackingStoreTest {
   @Test
   void invalidSettingsNameTheirKey() {
     var badPool = new StoreSettings(null, null, null, 0, Duration.ofSeconds(1), 5, Duration.ofSeconds(5), Duration.ofMinutes(1));
-    assertThat(failure(JdbcBackingStore.open(vertx, badPool, dir, registry))).hasMessageStartingWith("store.pool-size:");
+    assertThat(failure(JdbcBackingStore.open(vertx, badPool, dir, registry, Partitioner.withDefaultCount()))).hasMessageStartingWith("store.pool-size:");
     var badTimeout = new StoreSettings(null, null, null, 1, Duration.ZERO, 5, Duration.ofSeconds(5), Duration.ofMinutes(1));
-    assertThat(failure(JdbcBackingStore.open(vertx, badTimeout, dir, registry))).hasMessageStartingWith("store.timeout:");
+    assertThat(failure(JdbcBackingStore.open(vertx, badTimeout, dir, registry, Partitioner.withDefaultCount()))).hasMessageStartingWith("store.timeout:");
   }
 
   @Test
