@@ -100,12 +100,14 @@ public final class ClusterCacheService implements CacheService {
   private final ConcurrentHashMap<Long, Remembered> forwarded = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final long pruneTimer;
+  private final String shellDeployment;
 
   private record Remembered(Future<Buffer> answer, long atNanos) {}
 
   ClusterCacheService(Vertx vertx, NodeId self, ClusterSettings settings, NodeCacheService local, ReplicaShell shell,
       Coordination coordination, PrimitiveService primitives, Transport transport, Membership membership,
-      Timer replication) {
+      Timer replication, String shellDeployment) {
+    this.shellDeployment = shellDeployment;
     this.vertx = vertx;
     this.self = self;
     this.settings = settings;
@@ -369,7 +371,7 @@ public final class ClusterCacheService implements CacheService {
       return Future.succeededFuture();
     }
     vertx.cancelTimer(pruneTimer);
-    return local.close();
+    return vertx.undeploy(shellDeployment).recover(t -> Future.succeededFuture()).compose(v -> local.close());
   }
 
   private CacheFailure badKey(String key) {

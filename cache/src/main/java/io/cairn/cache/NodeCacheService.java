@@ -319,6 +319,10 @@ final class NodeCacheService implements CacheService {
     return partitioner.partitionCount();
   }
 
+  boolean sharedStore() {
+    return settings.sharedStore();
+  }
+
   int maxKeyBytes() {
     return settings.maxKeyBytes();
   }

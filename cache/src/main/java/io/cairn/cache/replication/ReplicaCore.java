@@ -271,8 +271,11 @@ public final class ReplicaCore {
         }
       }
     }
-    for (Map<NodeId, Sync> bySync : syncs.values()) {
-      for (Sync s : bySync.values()) {
+    for (Map<NodeId, Sync> bySync : List.copyOf(syncs.values())) {
+      for (Sync s : List.copyOf(bySync.values())) {
+        if (bySync.get(s.target) != s) {
+          continue; // given up meanwhile
+        }
         if (s.out != null && now - s.outAt >= settings.retryNanos()) {
           send(now, s, s.out);
         }
@@ -285,6 +288,9 @@ public final class ReplicaCore {
             u.setValue(now);
             effects.add(new Send(s.target, new Replicate(s.partition, view.assignments().epoch(), u.getKey(), s.id)));
           }
+        }
+        if (s.stage == Stage.DRAIN) {
+          advanceSync(now, s);
         }
         if (s.stage == Stage.REPORT && !s.handOver && s.proposal != null && !s.proposalOut
             && (!s.proposalRetry || now - s.proposalRetryAt >= 0)) {
@@ -761,6 +767,9 @@ public final class ReplicaCore {
     }
     PartitionTable target = view.target();
     boolean handOver = target != null && s.target.equals(target.owner(s.partition));
+    if (handOver && syncs.getOrDefault(s.partition, Map.of()).size() > 1) {
+      return; // the other replicas being filled would have to start over with the new owner: first them
+    }
     Synced report = new Synced(s.partition, self, leaseSession, s.target, s.targetSession, handOver);
     s.stage = Stage.REPORT;
     s.proposal = report;
@@ -794,14 +803,13 @@ public final class ReplicaCore {
     if (!view.formed()) {
       return;
     }
-    for (Iterator<Map.Entry<Integer, HandOver>> it = handOvers.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Integer, HandOver> e = it.next();
-      HandOver h = e.getValue();
-      boolean owner = self.equals(view.assignments().owner(e.getKey()));
-      if (!owner || h.settledAt != 0 && view.revision() >= h.settledAt) {
-        it.remove();
+    for (int p : List.copyOf(handOvers.keySet())) {
+      HandOver h = handOvers.get(p);
+      boolean owner = self.equals(view.assignments().owner(p));
+      if (h != null && (!owner || h.settledAt != 0 && view.revision() >= h.settledAt)) {
+        handOvers.remove(p);
         if (!owner) {
-          effects.add(new Event(Event.Kind.HANDED_OVER, e.getKey(), view.assignments().owner(e.getKey()),
+          effects.add(new Event(Event.Kind.HANDED_OVER, p, view.assignments().owner(p),
               "at epoch " + view.assignments().epoch()));
         } else if (h.sync != null) {
           abandonSync(h.sync, "the hand-over was refused");
