@@ -59,7 +59,7 @@ public final class CairnApi {
       Duration heartbeat) {
     return ContractSource.load(vertx).compose(source -> {
       try {
-        return Future.succeededFuture(build(vertx, source, caches, new ClusterHandlers(membership, raft, heartbeat),
+        return Future.succeededFuture(build(vertx, source, caches, new ClusterHandlers(membership, raft, heartbeat, caches),
             new RegisterHandlers(registers), new Coordination(primitives, heartbeat), settings, registry));
       } catch (RuntimeException e) {
         return Future.failedFuture(e);

@@ -52,6 +52,7 @@ final class OperationTable {
     table.put("listKeys", new Binding(entries::listKeys, true));
     // cluster: not hot, validated by the router
     table.put("listMembers", new Binding(cluster::listMembers, true));
+    table.put("getPartitions", new Binding(cluster::getPartitions, true));
     table.put("getMember", new Binding(cluster::getMember, true));
     table.put("watchMembers", new Binding(cluster::watchMembers, true));
     table.put("getRaftStatus", new Binding(cluster::getRaftStatus, true));

@@ -176,7 +176,7 @@ abstract class ApiTestBase {
     JsonObject cache = created.json();
     assertThat(cache.getString("name")).isEqualTo(name);
     assertThat(cache.getJsonObject("config")).isEqualTo(new JsonObject()
-        .put("maxEntries", 50).put("defaultTtlMillis", 60_000).put("store", store()));
+        .put("maxEntries", 50).put("defaultTtlMillis", 60_000).put("store", store()).put("backups", 1));
     Instant createdAt = Instant.parse(cache.getString("createdAt"));
     assertThat(createdAt).isBetween(Instant.now().minusSeconds(60), Instant.now().plusSeconds(1));
 
@@ -189,7 +189,7 @@ abstract class ApiTestBase {
     assertThat(changed.status()).isEqualTo(200);
     assertThat(changed.header("Location")).isNull();
     assertThat(changed.json().getJsonObject("config"))
-        .isEqualTo(new JsonObject().put("maxBytes", 1_000_000).put("store", store()));
+        .isEqualTo(new JsonObject().put("maxBytes", 1_000_000).put("store", store()).put("backups", 1));
 
     Reply list = api.send(GET, "/v1/caches");
     assertThat(list.status()).isEqualTo(200);
@@ -208,7 +208,7 @@ abstract class ApiTestBase {
     Reply created = api.send(PUT, "/v1/caches/" + name, json(new JsonObject().put("store", store())), "application/json");
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.json().getJsonObject("config"))
-        .isEqualTo(new JsonObject().put("maxEntries", 10_000).put("store", store()));
+        .isEqualTo(new JsonObject().put("maxEntries", 10_000).put("store", store()).put("backups", 1));
     String other = store().equals("none") ? "jdbc" : "none";
     Reply conflict = api.send(PUT, "/v1/caches/" + name, json(new JsonObject().put("store", other)), "application/json");
     assertProblem(conflict, 409, "cache-conflict");

@@ -56,7 +56,7 @@ class ContractTest {
         ids.add(op.getOperationId());
       }
     });
-    assertThat(ids).doesNotHaveDuplicates().hasSize(35);
+    assertThat(ids).doesNotHaveDuplicates().hasSize(36);
   }
 
   @Test

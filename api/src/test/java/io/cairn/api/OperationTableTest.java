@@ -38,7 +38,7 @@ class OperationTableTest {
     table = OperationTable.of(new MetaHandlers(Buffer.buffer(), Buffer.buffer()), new CacheHandlers(caches),
         new EntryHandlers(caches, new LocalPrimitives(vertx), FencedWrites.of(vertx), ApiTestBase.SETTINGS,
             source.contract()),
-        new ClusterHandlers(new FakeMembership("self"), new LocalRegisters()::status, ClusterHandlers.HEARTBEAT),
+        new ClusterHandlers(new FakeMembership("self"), new LocalRegisters()::status, ClusterHandlers.HEARTBEAT, caches),
         new RegisterHandlers(new LocalRegisters()), new CairnApi.Coordination(new LocalPrimitives(vertx),
             ClusterHandlers.HEARTBEAT));
   }
@@ -86,6 +86,7 @@ class OperationTableTest {
         Map.entry("putCache", true), Map.entry("getCache", true), Map.entry("deleteCache", true),
         Map.entry("getEntries", true), Map.entry("listKeys", true),
         Map.entry("listMembers", true), Map.entry("getMember", true), Map.entry("watchMembers", true),
+        Map.entry("getPartitions", true),
         Map.entry("getRaftStatus", true), Map.entry("getRegister", true), Map.entry("putRegister", true),
         Map.entry("deleteRegister", true), Map.entry("getCounter", true), Map.entry("addToCounter", true),
         Map.entry("createSession", true), Map.entry("getSession", true), Map.entry("keepAliveSession", true),

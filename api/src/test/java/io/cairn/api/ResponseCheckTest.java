@@ -41,7 +41,7 @@ class ResponseCheckTest {
 
   private static Buffer cache() {
     return new JsonObject().put("name", "c").put("createdAt", "2026-01-02T03:04:05.678Z")
-        .put("config", new JsonObject().put("maxEntries", 1).put("store", "none"))
+        .put("config", new JsonObject().put("maxEntries", 1).put("store", "none").put("backups", 1))
         .put("stats", new JsonObject().put("hits", 0).put("misses", 0).put("hitRatio", 1.0).put("loads", 0)
             .put("loadFailures", 0).put("evictions", 0).put("entries", 0).put("weightedBytes", 0)).toBuffer();
   }

@@ -62,6 +62,14 @@ public interface CacheService {
     return Future.failedFuture(new UnsupportedOperationException("this cache service checks no fences"));
   }
 
+  /**
+   * The cluster map as this node routes by it (partitions, holders, members), or null for the
+   * caches of a node alone.
+   */
+  default io.cairn.cache.cluster.ClusterView clusterView() {
+    return null;
+  }
+
   /** Whether {@link #put} with a fence checks it here (at the partition's owner). */
   default boolean checksFences() {
     return false;

@@ -131,6 +131,11 @@ public final class ClusterCacheService implements CacheService {
     return shell.routing().view;
   }
 
+  @Override
+  public ClusterView clusterView() {
+    return view();
+  }
+
   /** Whether this node serves its part of the caches: it joined, and its lease is valid (for readiness). */
   public boolean serving() {
     return shell.serving();
@@ -293,7 +298,11 @@ public final class ClusterCacheService implements CacheService {
     long ttlMillis = ttl == null ? -1 : ttl.toMillis();
     return routed(cache, key, true, () -> putHere(cache, key, value, contentType, ttl, pre, fence),
         new Put(cache, key, value, contentType, ttlMillis, pre, fence),
-        r -> new PutResult(CacheWire.entry(r), r.bool("created")));
+        r -> {
+          Entry written = CacheWire.entry(r); // the owner leaves the value out: this node has it
+          return new PutResult(new Entry(written.key(), value, written.contentType(), written.version(),
+              written.expiresAt()), r.bool("created"));
+        });
   }
 
   @Override

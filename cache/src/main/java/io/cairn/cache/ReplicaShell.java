@@ -332,8 +332,23 @@ final class ReplicaShell extends VerticleBase {
         vertx.setTimer(RETRY_MILLIS, id -> join(joining));
       } else {
         log.info("{} joined the cluster's caches with lease session {}", self, joining);
+        ClusterResult.Done done = (ClusterResult.Done) ar.result();
+        viewAt(done.revision()).onSuccess(v -> reportConfigured());
       }
     });
+  }
+
+  /** Says, for each cache of this node's configuration, whether the join created it. */
+  private void reportConfigured() {
+    for (io.cairn.cache.cluster.CacheDef mine : configured) {
+      io.cairn.cache.cluster.CacheDef now = core.view().caches().get(mine.name());
+      if (mine.equals(now)) {
+        log.info("created cache {} from the configuration: {}", mine.name(), mine.spec());
+      } else if (now != null && !now.spec().equals(mine.spec())) {
+        log.info("cache {} exists with another configuration than {} (changed through the API?): left as it is: {}",
+            mine.name(), mine.spec(), now.spec());
+      }
+    }
   }
 
   private void keepAlive() {

@@ -61,7 +61,11 @@ public final class Main {
         .addKeyValue("pid", ProcessHandle.current().pid())
         .log();
 
-    Node node = new Node(config);
+    Node node = new Node(config, reason -> new Thread(() -> {
+      System.err.println("cairn: configuration error: " + reason);
+      requestedExit.set(CONFIGURATION_ERROR);
+      System.exit(CONFIGURATION_ERROR); // the hook stops the node, then exits with this code
+    }, "cairn-fatal").start());
     // SIGTERM, SIGINT and System.exit all run this hook. A second signal while it runs changes
     // nothing (the JVM ignores it), and the hook gives up after its deadline: it never hangs.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAndHalt(node, config), "cairn-shutdown"));

@@ -1,6 +1,6 @@
 package io.cairn.node;
 
-import io.cairn.cache.CacheFailure;
+import io.cairn.cache.cluster.ClusterMap;
 import io.cairn.cache.CacheService;
 import io.cairn.cache.CacheServices;
 import io.cairn.cache.CacheSettings;
@@ -39,6 +39,8 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,6 +60,7 @@ public final class Node {
   static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(5);
 
   private final CairnConfig config;
+  private final java.util.function.Consumer<String> fatal;
   private final Health health = new Health();
   private final Promise<Void> started = Promise.promise();
   private Metrics metrics;
@@ -78,7 +81,16 @@ public final class Node {
   private Future<Void> stopped;
 
   public Node(CairnConfig config) {
+    this(config, reason -> log.error("this node cannot take part in the cluster's caches: {}", reason));
+  }
+
+  /**
+   * @param fatal told (once, on an event loop) why this node can never take part in the cluster's
+   *     caches: another partition count or kind of store than the cluster's; the process should end
+   */
+  public Node(CairnConfig config, java.util.function.Consumer<String> fatal) {
     this.config = config;
+    this.fatal = fatal;
   }
 
   public Health health() {
@@ -111,16 +123,15 @@ public final class Node {
 
   private Future<Void> startOnVertx(Path dataDir, int firstPort, int clusterPort) {
     CacheSettings settings = config.cacheSettings();
-    settings = new CacheSettings(dataDir, settings.maxKeyBytes(), settings.maxValueBytes(), settings.store());
-    return CacheServices.start(vertx, settings, metrics.registry())
+    settings = new CacheSettings(dataDir, settings.maxKeyBytes(), settings.maxValueBytes(), settings.store(),
+        settings.partitions());
+    return CacheServices.openForCluster(vertx, settings, metrics.registry())
         .recover(e -> Future.failedFuture(new StartupFailure("the cache service did not start", e)))
-        .compose(service -> {
-          caches = service;
-          health.store(service::storeStatus);
-          return defineCaches(service);
+        .compose(engine -> {
+          caches = engine;
+          health.store(engine::storeStatus);
+          return startMembership(clusterPort, firstPort).compose(v -> startCoordination(engine));
         })
-        .compose(v -> startMembership(clusterPort, firstPort))
-        .compose(v -> startCoordination())
         .compose(v -> deployHttp(firstPort, 3))
         .map(v -> {
           health.started();
@@ -174,15 +185,16 @@ public final class Node {
    * <data.dir>/raft} and restarts as the voter it was, or waits for the group to form (see
    * {@link Coordination}); the node does not wait for that to serve.
    */
-  private Future<Void> startCoordination() {
-    CoordinationState machine = new CoordinationState();
+  private Future<Void> startCoordination(CacheService engine) {
+    ClusterMap map = new ClusterMap();
+    CoordinationState machine = new CoordinationState(map);
     CoordinationMetrics meters = new CoordinationMetrics(metrics.registry());
     Coordination c = new Coordination(config.coordination(), membership, membershipShell.transport(), machine,
         machine::answer, meters);
     ReplicatedPrimitives replicated = new ReplicatedPrimitives(vertx, c, machine);
     return vertx.deployVerticle(c)
         .recover(e -> Future.failedFuture(new StartupFailure("the coordination group's log did not open", e)))
-        .map(id -> {
+        .compose(id -> {
           coordinationDeployment = id;
           coordination = c;
           coordinationMetrics = meters;
@@ -190,6 +202,21 @@ public final class Node {
           replicated.start();
           meters.primitives(replicated);
           primitives = replicated;
+          List<io.cairn.cache.cluster.CacheDef> configured = new ArrayList<>();
+          long now = System.currentTimeMillis();
+          for (CacheDefinition d : config.caches()) {
+            configured.add(new io.cairn.cache.cluster.CacheDef(d.name(), d.spec(), now));
+          }
+          CacheServices.Cluster parts = new CacheServices.Cluster(config.node().nodeId(), c, replicated, machine, map,
+              membershipShell.transport(), membership);
+          return CacheServices.startCluster(vertx, engine, config.cacheClusterSettings(), configured, parts,
+              metrics.registry(), fatal);
+        })
+        .recover(e -> Future.failedFuture(e instanceof StartupFailure ? e
+            : new StartupFailure("the cluster's caches did not start", e)))
+        .map(cluster -> {
+          caches = cluster;
+          health.caches(cluster::serving);
           return null;
         });
   }
@@ -211,33 +238,6 @@ public final class Node {
   private static String version() {
     String v = Node.class.getPackage().getImplementationVersion();
     return v == null ? "" : v;
-  }
-
-  /** Creates each configured cache that does not exist; an existing one is left as it is. */
-  private Future<Void> defineCaches(CacheService service) {
-    Future<Void> chain = Future.succeededFuture();
-    for (CacheDefinition def : config.caches()) {
-      chain = chain.compose(v -> service.describe(def.name()).compose(
-          existing -> {
-            if (!existing.spec().equals(def.spec())) {
-              log.info("cache {} exists with another configuration than {} (changed through the API?): left as it is",
-                  def.name(), def.toYaml());
-            }
-            return Future.<Void>succeededFuture();
-          },
-          absent -> {
-            if (absent instanceof CacheFailure && ((CacheFailure) absent).reason() == CacheFailure.Reason.NO_SUCH_CACHE) {
-              return service.define(def.name(), def.spec()).map(d -> {
-                log.info("created cache {} from the configuration: {}", def.name(), def.toYaml());
-                return (Void) null;
-              });
-            }
-            return Future.<Void>failedFuture(absent);
-          })
-          .recover(e -> Future.failedFuture(
-              new StartupFailure("cannot create cache " + def.name() + " of the configuration", e))));
-    }
-    return chain;
   }
 
   /**

@@ -30,7 +30,10 @@ public enum ProblemType {
   NOT_ELECTION_CANDIDATE(409, "not-election-candidate", "The session is not a candidate in line"),
   NO_PERMITS(409, "no-permits", "The permits were not granted"),
   PERMITS_NOT_HELD(409, "permits-not-held", "The session does not hold that many permits"),
-  STALE_FENCING_TOKEN(409, "stale-fencing-token", "The fencing token is not current");
+  STALE_FENCING_TOKEN(409, "stale-fencing-token", "The fencing token is not current"),
+  MINORITY_PARTITION(503, "minority-partition",
+      "The partition's owner is cut off from the coordination group and serves nothing"),
+  PARTITION_UNAVAILABLE(503, "partition-unavailable", "No node serves the key's partition now");
 
   /** Every problem type URI starts with this. */
   public static final String BASE_URI = "https://cairn.io/problems/";

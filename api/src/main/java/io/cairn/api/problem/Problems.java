@@ -142,7 +142,15 @@ public final class Problems {
       case SPEC_CONFLICT -> ProblemType.CACHE_CONFLICT;
       case VALUE_TOO_LARGE -> ProblemType.VALUE_TOO_LARGE;
       case STORE_UNAVAILABLE -> ProblemType.STORE_UNAVAILABLE;
+      case MINORITY_PARTITION -> ProblemType.MINORITY_PARTITION;
+      case PARTITION_UNAVAILABLE -> ProblemType.PARTITION_UNAVAILABLE;
+      case OUTCOME_UNKNOWN -> ProblemType.OUTCOME_UNKNOWN;
+      case STALE_FENCING_TOKEN -> ProblemType.STALE_FENCING_TOKEN;
     };
+    if (type == ProblemType.STALE_FENCING_TOKEN) {
+      return ApiProblem.withMembers(type, failure.getMessage(),
+          new io.vertx.core.json.JsonObject().put("highestToken", failure.highestToken()), null);
+    }
     List<ProblemError> errors = type == ProblemType.INVALID_REQUEST
         ? List.of(new ProblemError(ProblemError.BODY, null, failure.getMessage()))
         : List.of();
@@ -299,7 +307,8 @@ public final class Problems {
     }
     if (problem.retryAfterSeconds() != null) {
       response.headers().set(RETRY_AFTER, problem.retryAfterSeconds());
-    } else if (type == ProblemType.STORE_UNAVAILABLE) {
+    } else if (type == ProblemType.STORE_UNAVAILABLE || type == ProblemType.MINORITY_PARTITION
+        || type == ProblemType.PARTITION_UNAVAILABLE) {
       response.headers().set(RETRY_AFTER, RETRY_AFTER_SECONDS);
     } else if (type == ProblemType.COORDINATION_UNAVAILABLE || type == ProblemType.OUTCOME_UNKNOWN) {
       response.headers().set(RETRY_AFTER, COORDINATION_RETRY_AFTER_SECONDS);

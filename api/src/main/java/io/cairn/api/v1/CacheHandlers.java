@@ -70,7 +70,7 @@ public final class CacheHandlers {
   /**
    * The contract's {@code CacheConfig} as a {@link CacheSpec}: {@code maxEntries} or
    * {@code maxBytes} (never both; neither means the default entry bound), an optional default TTL,
-   * and the store ({@code jdbc} unless given).
+   * the store ({@code jdbc} unless given), and the backups (1 unless given).
    */
   static CacheSpec spec(JsonObject config) {
     Long maxEntries = config.getLong("maxEntries");
@@ -86,6 +86,7 @@ public final class CacheHandlers {
     Long ttlMillis = config.getLong("defaultTtlMillis");
     Duration ttl = ttlMillis == null ? null : Duration.ofMillis(ttlMillis);
     CacheSpec.StoreKind store = CacheSpec.StoreKind.fromWire(config.getString("store", CacheSpec.StoreKind.JDBC.wireName()));
-    return new CacheSpec(capacity, ttl, store);
+    Integer backups = config.getInteger("backups");
+    return new CacheSpec(capacity, ttl, store, backups == null ? CacheSpec.DEFAULT_BACKUPS : backups);
   }
 }

@@ -2,6 +2,8 @@ package io.cairn.api.v1;
 
 import io.cairn.api.problem.ApiProblem;
 import io.cairn.api.problem.ProblemType;
+import io.cairn.cache.CacheService;
+import io.cairn.cache.cluster.ClusterView;
 import io.cairn.coordination.RaftStatus;
 import io.cairn.coordination.raft.FollowerProgress;
 import io.cairn.membership.Membership;
@@ -27,18 +29,31 @@ public final class ClusterHandlers {
   private final Membership membership;
   private final Supplier<Future<RaftStatus>> raft;
   private final Duration heartbeat;
+  private final CacheService caches;
 
   /**
    * @param raft this node's view of the coordination group
    * @param heartbeat how often an event stream gets a comment line (tests shorten it)
    */
-  public ClusterHandlers(Membership membership, Supplier<Future<RaftStatus>> raft, Duration heartbeat) {
+  public ClusterHandlers(Membership membership, Supplier<Future<RaftStatus>> raft, Duration heartbeat,
+      CacheService caches) {
+    this.caches = Objects.requireNonNull(caches, "caches");
     this.membership = Objects.requireNonNull(membership, "membership");
     this.raft = Objects.requireNonNull(raft, "raft");
     this.heartbeat = Objects.requireNonNull(heartbeat, "heartbeat");
     if (heartbeat.toMillis() < 1) {
       throw new IllegalArgumentException("the heartbeat must be at least 1ms: " + heartbeat);
     }
+  }
+
+  /** {@code GET /v1/cluster/partitions}: the partitions' holders as this node routes by them. */
+  public void getPartitions(RoutingContext rc) {
+    ClusterView view = caches.clusterView();
+    if (view == null) {
+      rc.fail(new ApiProblem(ProblemType.PARTITION_UNAVAILABLE, "This node's caches are not partitioned"));
+      return;
+    }
+    EntryHandlers.json(rc, 200, Views.partitions(view));
   }
 
   /** {@code GET /v1/cluster/members}. */

@@ -126,7 +126,7 @@ public final class EntryHandlers {
     String ttlParam = rc.request().getParam("ttlMillis");
     Duration ttl = ttlParam == null ? null : Duration.ofMillis(ParameterCheck.integerValue(ttlParam));
     Precondition pre = precondition(headers);
-    FencedWrites.Fence fence;
+    io.cairn.cache.Fence fence;
     try {
       fence = FencedWrites.parse(headers);
     } catch (ApiProblem p) {
@@ -143,6 +143,9 @@ public final class EntryHandlers {
           }
           if (fence == null) {
             return caches.put(cache, key, body.getBytes(), contentType, ttl, pre);
+          }
+          if (caches.checksFences()) { // at the key's partition's owner
+            return caches.put(cache, key, body.getBytes(), contentType, ttl, pre, fence);
           }
           return fences.write(primitives, cache, fence,
               () -> caches.put(cache, key, body.getBytes(), contentType, ttl, pre));

@@ -2,18 +2,15 @@ package io.cairn.api.v1;
 
 import io.cairn.api.problem.ApiProblem;
 import io.cairn.api.problem.ProblemError;
-import io.cairn.api.problem.ProblemType;
+import io.cairn.cache.CacheService;
+import io.cairn.cache.Fence;
+import io.cairn.cache.FenceTable;
 import io.cairn.coordination.PrimitiveService;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
-import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -25,32 +22,16 @@ import java.util.function.Supplier;
  * at a time per cache and fence, so a write of an older token never lands after one of a newer
  * token.
  *
- * <p>Every cache lives on one node today (see {@code CacheService}), so one table per node (per
- * Vert.x instance, shared by the HTTP verticles) keeps every fence of every cache. When caches
- * are partitioned, the table belongs with the partition owner. It holds one entry per cache and
- * fence name ever used; a fence name costs a few dozen bytes.
+ * <p>A cache service that checks fences itself ({@link CacheService#checksFences()}: the cluster's,
+ * at each key's partition owner) gets the fence with the write; for one that does not (a node's
+ * caches alone), this node's table (per Vert.x instance, shared by the HTTP verticles) checks them
+ * with the same {@link FenceTable}.
  */
 public final class FencedWrites implements Shareable {
   private static final String SHARED_MAP = "cairn.api";
   private static final String SHARED_KEY = "fences";
 
-  /** A write's fence, from its headers. */
-  record Fence(String kind, String name, long token) {
-    String label() {
-      return kind + "=" + name;
-    }
-  }
-
-  private record Key(String cache, String fence) {}
-
-  /** The greatest token seen for one fence of one cache, and the writes waiting for their turn. */
-  private static final class State {
-    long highest;
-    boolean busy;
-    final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
-  }
-
-  private final ConcurrentHashMap<Key, State> fences = new ConcurrentHashMap<>();
+  private final FenceTable table = new FenceTable();
 
   private FencedWrites() {}
 
@@ -86,86 +67,7 @@ public final class FencedWrites implements Shareable {
    * for the same cache and fence has completed; fails with {@code stale-fencing-token} otherwise.
    */
   <T> Future<T> write(PrimitiveService primitives, String cache, Fence fence, Supplier<Future<T>> write) {
-    State state = fences.computeIfAbsent(new Key(cache, fence.label()), k -> new State());
-    Context context = Vertx.currentContext();
-    Promise<T> done = Promise.promise();
-    Runnable turn = () -> context.runOnContext(v -> {
-      Future<T> checked;
-      try {
-        checked = check(primitives, cache, fence, state, write);
-      } catch (RuntimeException e) { // a bug below: the next write must still get its turn
-        checked = Future.failedFuture(e);
-      }
-      checked.onComplete(ar -> {
-        done.handle(ar);
-        next(state);
-      });
-    });
-    boolean now;
-    synchronized (state) {
-      now = !state.busy;
-      if (now) {
-        state.busy = true;
-      } else {
-        state.waiting.add(turn);
-      }
-    }
-    if (now) {
-      turn.run();
-    }
-    return done.future();
-  }
-
-  private static void next(State state) {
-    Runnable turn;
-    synchronized (state) {
-      turn = state.waiting.poll();
-      if (turn == null) {
-        state.busy = false;
-        return;
-      }
-    }
-    turn.run();
-  }
-
-  private static <T> Future<T> check(PrimitiveService primitives, String cache, Fence fence, State state,
-      Supplier<Future<T>> write) {
-    long seen = highest(state);
-    if (fence.token() < seen) {
-      return Future.failedFuture(stale(cache, fence, seen, "this cache has seen token " + seen));
-    }
-    Future<Long> current = "lock".equals(fence.kind())
-        ? primitives.lock(fence.name()).map(l -> l.map(v -> v.holderSession() == 0 ? 0L : v.token()).orElse(0L))
-        : primitives.election(fence.name()).map(e -> e.map(v -> v.leaderSession() == 0 ? 0L : v.token()).orElse(0L));
-    return current.compose(token -> {
-      long highest = record(state, token);
-      if (token != fence.token()) {
-        String why = token == 0 ? (fence.kind().equals("lock") ? "the lock is free" : "nobody leads the election")
-            : "the current token is " + token;
-        return Future.failedFuture(stale(cache, fence, highest, why));
-      }
-      record(state, fence.token());
-      return write.get();
-    });
-  }
-
-  private static long highest(State state) {
-    synchronized (state) {
-      return state.highest;
-    }
-  }
-
-  private static long record(State state, long token) {
-    synchronized (state) {
-      state.highest = Math.max(state.highest, token);
-      return state.highest;
-    }
-  }
-
-  private static ApiProblem stale(String cache, Fence fence, long highest, String why) {
-    return ApiProblem.withMembers(ProblemType.STALE_FENCING_TOKEN, "Token " + fence.token() + " of "
-        + fence.label() + " is not current for cache " + cache + ": " + why + "; nothing was written",
-        new JsonObject().put("highestToken", highest), null);
+    return table.write(primitives, cache, fence, write);
   }
 
   /**
@@ -173,12 +75,6 @@ public final class FencedWrites implements Shareable {
    * to finish.
    */
   public int waiting(String cache, String fence) {
-    State state = fences.get(new Key(cache, Objects.requireNonNull(fence)));
-    if (state == null) {
-      return 0;
-    }
-    synchronized (state) {
-      return state.waiting.size();
-    }
+    return table.waiting(cache, Objects.requireNonNull(fence));
   }
 }

@@ -34,7 +34,48 @@ final class Views {
     if (spec.defaultTtl() != null) {
       config.put("defaultTtlMillis", spec.defaultTtl().toMillis());
     }
-    return config.put("store", spec.store().wireName());
+    return config.put("store", spec.store().wireName()).put("backups", spec.backups());
+  }
+
+  /** The {@code PartitionsView} schema. */
+  static JsonObject partitions(io.cairn.cache.cluster.ClusterView v) {
+    JsonObject out = new JsonObject().put("formed", v.formed())
+        .put("epoch", v.formed() ? v.assignments().epoch() : 0)
+        .put("revision", v.revision())
+        .put("partitionCount", v.partitionCount())
+        .put("storeKind", v.storeKind());
+    io.vertx.core.json.JsonArray members = new io.vertx.core.json.JsonArray();
+    v.members().values().forEach(m -> members.add(new JsonObject().put("id", m.id().value())
+        .put("session", m.session()).put("zone", m.zone())));
+    out.put("members", members);
+    io.vertx.core.json.JsonArray partitions = new io.vertx.core.json.JsonArray();
+    io.vertx.core.json.JsonArray migrations = new io.vertx.core.json.JsonArray();
+    if (v.formed()) {
+      for (int p = 0; p < v.partitionCount(); p++) {
+        io.cairn.cache.cluster.Holders h = v.assignments().holders(p);
+        JsonObject item = new JsonObject().put("partition", p);
+        if (h.owner() != null) {
+          item.put("owner", h.owner().value());
+        }
+        io.vertx.core.json.JsonArray backups = new io.vertx.core.json.JsonArray();
+        h.backups().forEach(b -> backups.add(b.value()));
+        io.vertx.core.json.JsonArray pending = new io.vertx.core.json.JsonArray();
+        for (io.cairn.membership.NodeId n : h.pending()) {
+          pending.add(n.value());
+          migrations.add(new JsonObject().put("partition", p).put("from", String.valueOf(h.owner())).put("to", n.value()));
+        }
+        partitions.add(item.put("backups", backups).put("pending", pending));
+      }
+    }
+    out.put("partitions", partitions).put("migrations", migrations);
+    if (v.target() != null) {
+      io.vertx.core.json.JsonArray owners = new io.vertx.core.json.JsonArray();
+      for (int p = 0; p < v.target().partitionCount(); p++) {
+        owners.add(v.target().owner(p).value());
+      }
+      out.put("target", new JsonObject().put("epoch", v.target().epoch()).put("owners", owners));
+    }
+    return out;
   }
 
   /** The {@code CacheStats} schema. */

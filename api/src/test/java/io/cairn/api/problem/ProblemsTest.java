@@ -22,23 +22,34 @@ class ProblemsTest {
     failures.put(CacheFailure.Reason.SPEC_CONFLICT, CacheFailure.specConflict("store differs"));
     failures.put(CacheFailure.Reason.VALUE_TOO_LARGE, CacheFailure.valueTooLarge(10, 5));
     failures.put(CacheFailure.Reason.STORE_UNAVAILABLE, CacheFailure.storeUnavailable("down", null));
+    failures.put(CacheFailure.Reason.MINORITY_PARTITION, CacheFailure.minorityPartition("cut off"));
+    failures.put(CacheFailure.Reason.PARTITION_UNAVAILABLE, CacheFailure.partitionUnavailable("nobody serves it"));
+    failures.put(CacheFailure.Reason.OUTCOME_UNKNOWN, CacheFailure.outcomeUnknown("lost"));
+    failures.put(CacheFailure.Reason.STALE_FENCING_TOKEN, CacheFailure.staleFencingToken("old token", 7));
     assertThat(failures.keySet()).containsExactlyInAnyOrder(CacheFailure.Reason.values());
 
-    Map<CacheFailure.Reason, ProblemType> expected = Map.of(
-        CacheFailure.Reason.NO_SUCH_CACHE, ProblemType.CACHE_NOT_FOUND,
-        CacheFailure.Reason.NO_SUCH_ENTRY, ProblemType.ENTRY_NOT_FOUND,
-        CacheFailure.Reason.PRECONDITION_FAILED, ProblemType.PRECONDITION_FAILED,
-        CacheFailure.Reason.INVALID_KEY, ProblemType.INVALID_KEY,
-        CacheFailure.Reason.INVALID_SPEC, ProblemType.INVALID_REQUEST,
-        CacheFailure.Reason.SPEC_CONFLICT, ProblemType.CACHE_CONFLICT,
-        CacheFailure.Reason.VALUE_TOO_LARGE, ProblemType.VALUE_TOO_LARGE,
-        CacheFailure.Reason.STORE_UNAVAILABLE, ProblemType.STORE_UNAVAILABLE);
+    Map<CacheFailure.Reason, ProblemType> expected = Map.ofEntries(
+        Map.entry(CacheFailure.Reason.MINORITY_PARTITION, ProblemType.MINORITY_PARTITION),
+        Map.entry(CacheFailure.Reason.PARTITION_UNAVAILABLE, ProblemType.PARTITION_UNAVAILABLE),
+        Map.entry(CacheFailure.Reason.OUTCOME_UNKNOWN, ProblemType.OUTCOME_UNKNOWN),
+        Map.entry(CacheFailure.Reason.STALE_FENCING_TOKEN, ProblemType.STALE_FENCING_TOKEN),
+        Map.entry(CacheFailure.Reason.NO_SUCH_CACHE, ProblemType.CACHE_NOT_FOUND),
+        Map.entry(CacheFailure.Reason.NO_SUCH_ENTRY, ProblemType.ENTRY_NOT_FOUND),
+        Map.entry(CacheFailure.Reason.PRECONDITION_FAILED, ProblemType.PRECONDITION_FAILED),
+        Map.entry(CacheFailure.Reason.INVALID_KEY, ProblemType.INVALID_KEY),
+        Map.entry(CacheFailure.Reason.INVALID_SPEC, ProblemType.INVALID_REQUEST),
+        Map.entry(CacheFailure.Reason.SPEC_CONFLICT, ProblemType.CACHE_CONFLICT),
+        Map.entry(CacheFailure.Reason.VALUE_TOO_LARGE, ProblemType.VALUE_TOO_LARGE),
+        Map.entry(CacheFailure.Reason.STORE_UNAVAILABLE, ProblemType.STORE_UNAVAILABLE));
     failures.forEach((reason, failure) -> {
       ApiProblem problem = Problems.fromCache(failure);
       assertThat(problem.type()).as("%s", reason).isEqualTo(expected.get(reason));
       assertThat(problem.detail()).isEqualTo(failure.getMessage());
     });
     assertThat(ProblemType.STORE_UNAVAILABLE.status()).isEqualTo(503);
+    assertThat(ProblemType.MINORITY_PARTITION.status()).isEqualTo(503);
+    assertThat(Problems.fromCache(CacheFailure.staleFencingToken("old", 7)).members().getLong("highestToken"))
+        .isEqualTo(7);
     assertThat(ProblemType.PRECONDITION_FAILED.status()).isEqualTo(412);
   }
 

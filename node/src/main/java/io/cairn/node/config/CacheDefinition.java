@@ -13,12 +13,12 @@ import java.util.regex.Pattern;
  * example one reconfigured through the API, is left as it is.
  *
  * <p>In the configuration it has the shape of the contract's {@code CacheConfig} plus a name:
- * {@code {name: users, maxEntries: 1000, defaultTtlMillis: 60000, store: jdbc}}.
+ * {@code {name: users, maxEntries: 1000, defaultTtlMillis: 60000, store: jdbc, backups: 1}}.
  */
 public record CacheDefinition(String name, CacheSpec spec) {
   /** The contract's CacheName. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  static final Set<String> FIELDS = Set.of("name", "maxEntries", "maxBytes", "defaultTtlMillis", "store");
+  static final Set<String> FIELDS = Set.of("name", "maxEntries", "maxBytes", "defaultTtlMillis", "store", "backups");
   static final long MAX_TTL_MILLIS = CacheSpec.MAX_TTL.toMillis();
 
   public CacheDefinition {
@@ -38,7 +38,7 @@ public record CacheDefinition(String name, CacheSpec spec) {
       String field = it.next();
       if (!FIELDS.contains(field)) {
         throw new ConfigException(at + "." + field,
-            "unknown field; a cache takes name, maxEntries, maxBytes, defaultTtlMillis and store");
+            "unknown field; a cache takes name, maxEntries, maxBytes, defaultTtlMillis, store and backups");
       }
     }
     JsonNode nameNode = item.get("name");
@@ -53,6 +53,7 @@ public record CacheDefinition(String name, CacheSpec spec) {
     Long maxEntries = integer(item, "maxEntries", at, 1, Long.MAX_VALUE);
     Long maxBytes = integer(item, "maxBytes", at, 1, Long.MAX_VALUE);
     Long ttl = integer(item, "defaultTtlMillis", at, 1, MAX_TTL_MILLIS);
+    Long backups = integer(item, "backups", at, 0, CacheSpec.MAX_BACKUPS);
     if (maxEntries != null && maxBytes != null) {
       throw new ConfigException(at, "takes maxEntries or maxBytes, not both");
     }
@@ -69,7 +70,8 @@ public record CacheDefinition(String name, CacheSpec spec) {
         : CacheSpec.Capacity.entries(maxEntries != null ? maxEntries : CacheSpec.DEFAULT_MAX_ENTRIES);
     try {
       return new CacheDefinition(nameNode.textValue(),
-          new CacheSpec(capacity, ttl == null ? null : Duration.ofMillis(ttl), store));
+          new CacheSpec(capacity, ttl == null ? null : Duration.ofMillis(ttl), store,
+              backups == null ? CacheSpec.DEFAULT_BACKUPS : backups.intValue()));
     } catch (CacheFailure invalid) {
       throw new ConfigException(at, invalid.getMessage());
     }
@@ -83,7 +85,8 @@ public record CacheDefinition(String name, CacheSpec spec) {
     if (spec.defaultTtl() != null) {
       b.append(", defaultTtlMillis: ").append(spec.defaultTtl().toMillis());
     }
-    return b.append(", store: ").append(spec.store().wireName()).append('}').toString();
+    return b.append(", store: ").append(spec.store().wireName()).append(", backups: ").append(spec.backups())
+        .append('}').toString();
   }
 
   private static Long integer(JsonNode item, String field, String at, long min, long max) {

@@ -20,6 +20,7 @@ public record CairnConfig(
     ClusterSettings cluster,
     SwimSettings membership,
     CoordinationSettings coordination,
+    CachePartitioning cache,
     DataSettings data,
     StoreSettings store,
     LimitsSettings limits,
@@ -33,6 +34,7 @@ public record CairnConfig(
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(membership, "membership");
     Objects.requireNonNull(coordination, "coordination");
+    Objects.requireNonNull(cache, "cache");
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(limits, "limits");
@@ -48,7 +50,14 @@ public record CairnConfig(
 
   /** The cache module's settings. */
   public CacheSettings cacheSettings() {
-    return new CacheSettings(data.dir(), limits.maxKeyBytes(), limits.maxValueBytes(), store.toCache());
+    return new CacheSettings(data.dir(), limits.maxKeyBytes(), limits.maxValueBytes(), store.toCache(),
+        cache.partitions());
+  }
+
+  /** How this node takes part in the cluster's caches. */
+  public io.cairn.cache.ClusterSettings cacheClusterSettings() {
+    return new io.cairn.cache.ClusterSettings(node.zone() == null ? "" : node.zone(), cache.lease(),
+        cache.requestTimeout(), cache.rebalanceDelay(), cache.maxMigrations(), cache.orphanTimeout());
   }
 
   /** The api module's settings. */

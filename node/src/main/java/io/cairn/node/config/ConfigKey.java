@@ -60,6 +60,12 @@ public record ConfigKey(String name, String defaultText, String meaning) {
       new ConfigKey("cp.raft.max-inflight", "64", "AppendEntries in flight to one follower; higher: more throughput, more memory"),
       new ConfigKey("cp.raft.max-entries-per-message", "256", "most log entries in one AppendEntries"),
       new ConfigKey("cp.raft.max-bytes-per-message", "1MiB", "most command bytes in one AppendEntries"),
+      new ConfigKey("cache.partitions", "271", "partitions the keys are spread over (1 to 65535); fixed when the cluster forms"),
+      new ConfigKey("cache.lease", "5s", "TTL of a node's ownership lease; lower: a dead owner's partitions move sooner, more keepalives"),
+      new ConfigKey("cache.request-timeout", "10s", "how long a cache request waits for its partition's owner (then 503)"),
+      new ConfigKey("cache.rebalance-delay", "2s", "how long the members must stay the same before partitions move to a new node"),
+      new ConfigKey("cache.max-migrations", "4", "partition replicas filled at once in the whole cluster; higher: faster rebalancing, more load"),
+      new ConfigKey("cache.orphan-timeout", "5m", "how long a partition whose only copy left waits for it before another member takes it over"),
       new ConfigKey("data.dir", "./data", "cache definitions and the embedded store live here"),
       new ConfigKey("store.url", "none: embedded SQLite <data.dir>/store.db", "jdbc:sqlite:... or jdbc:postgresql:... URL of the backing store"),
       new ConfigKey("store.user", "none", "database user"),
@@ -74,11 +80,12 @@ public record ConfigKey(String name, String defaultText, String meaning) {
       new ConfigKey("limits.max-json-body-bytes", "4MiB", "largest JSON request body"),
       new ConfigKey("shutdown.grace", "10s", "time in-flight requests get to finish on SIGTERM"),
       new ConfigKey("log.level", "INFO", "TRACE, DEBUG, INFO, WARN, ERROR or OFF"),
-      new ConfigKey("caches", "[]", "caches created at start when absent, as YAML: [{name: users, maxEntries: 1000}]"));
+      new ConfigKey("caches", "[]", "caches created at start when absent, as YAML: [{name: users, maxEntries: 1000, backups: 1}]"));
 
   /** The sections of the YAML file: the part of a key before its first dot. */
   public static final List<String> SECTIONS =
-      List.of("node", "http", "cluster", "membership", "cp", "cp.raft", "data", "store", "limits", "shutdown", "log");
+      List.of("node", "http", "cluster", "membership", "cp", "cp.raft", "cache", "data", "store", "limits", "shutdown",
+          "log");
 
   static final Map<String, ConfigKey> BY_NAME =
       ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

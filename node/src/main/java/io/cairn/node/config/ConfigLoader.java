@@ -278,8 +278,17 @@ public final class ConfigLoader {
     LogSettings log = r.section(() -> new LogSettings(r.text("log.level", "INFO")));
     List<CacheDefinition> caches = r.section(() -> caches(raw.get("caches")));
     CoordinationSettings coordination = r.section(() -> coordination(r, data.dir()));
-    return r.section(() -> new CairnConfig(node, http, cluster, membership, coordination, data, store, limits, shutdown,
-        log, caches));
+    io.cairn.cache.ClusterSettings cacheDefaults = io.cairn.cache.ClusterSettings.defaults();
+    CachePartitioning cache = r.section(() -> new CachePartitioning(
+        r.integer("cache.partitions", io.cairn.cache.partition.Partitioner.DEFAULT_PARTITION_COUNT,
+            io.cairn.cache.partition.Partitioner.MIN_PARTITION_COUNT, io.cairn.cache.partition.Partitioner.MAX_PARTITION_COUNT),
+        r.duration("cache.lease", cacheDefaults.lease()),
+        r.duration("cache.request-timeout", cacheDefaults.requestTimeout()),
+        r.value("cache.rebalance-delay", cacheDefaults.rebalanceDelay(), Values::duration),
+        r.integer("cache.max-migrations", cacheDefaults.maxMigrations(), 1, 1_000),
+        r.duration("cache.orphan-timeout", cacheDefaults.orphanTimeout())));
+    return r.section(() -> new CairnConfig(node, http, cluster, membership, coordination, cache, data, store, limits,
+        shutdown, log, caches));
   }
 
   /**

@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * What {@code /health/ready} reports: whether the node has finished starting and not begun to
  * stop (the {@code lifecycle} check), whether the backing store answers (the {@code store}
- * check), and whether the node has joined its cluster (the {@code membership} check).
+ * check), whether the node has joined its cluster (the {@code membership} check), and whether it
+ * serves its part of the cluster's caches (the {@code caches} check).
  * Thread-safe: the node writes it, every HTTP event loop reads it.
  */
 public final class Health {
@@ -46,6 +47,7 @@ public final class Health {
   private volatile Supplier<CacheService.StoreStatus> store;
   private volatile Membership membership;
   private volatile String seeds = "";
+  private volatile java.util.function.BooleanSupplier caches;
 
   /** The node serves: every step of its start succeeded. */
   public void started() {
@@ -78,14 +80,31 @@ public final class Health {
     this.membership = membership;
   }
 
+  /** Whether this node serves its part of the cluster's caches, once they run. */
+  public void caches(java.util.function.BooleanSupplier serving) {
+    this.caches = serving;
+  }
+
   /** The readiness checks, evaluated now. */
   public Report readiness() {
-    List<Check> checks = new ArrayList<>(3);
+    List<Check> checks = new ArrayList<>(4);
     Phase p = phase;
     checks.add(new Check("lifecycle", p == Phase.STARTED, p.name().toLowerCase(java.util.Locale.ROOT)));
     checks.add(storeCheck());
     checks.add(membershipCheck());
+    checks.add(cachesCheck());
     return new Report(List.copyOf(checks));
+  }
+
+  private Check cachesCheck() {
+    java.util.function.BooleanSupplier c = caches;
+    if (c == null) {
+      return new Check("caches", false, "the cluster's caches have not started");
+    }
+    return c.getAsBoolean()
+        ? new Check("caches", true, "joined the cluster's caches, with a valid ownership lease")
+        : new Check("caches", false, "not serving: the coordination group has not formed, this node has not joined"
+            + " its caches yet, or its ownership lease is not valid");
   }
 
   private Check membershipCheck() {

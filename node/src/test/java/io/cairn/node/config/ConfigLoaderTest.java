@@ -210,6 +210,12 @@ class ConfigLoaderTest {
         key("cp.raft.max-inflight", "8", c -> c.coordination().raft().maxInflight(), 8),
         key("cp.raft.max-entries-per-message", "32", c -> c.coordination().raft().maxEntriesPerMessage(), 32),
         key("cp.raft.max-bytes-per-message", "64KiB", c -> c.coordination().raft().maxBytesPerMessage(), 65536),
+        key("cache.partitions", "64", c -> c.cache().partitions(), 64),
+        key("cache.lease", "3s", c -> c.cache().lease(), Duration.ofSeconds(3)),
+        key("cache.request-timeout", "4s", c -> c.cache().requestTimeout(), Duration.ofSeconds(4)),
+        key("cache.rebalance-delay", "0s", c -> c.cache().rebalanceDelay(), Duration.ZERO),
+        key("cache.max-migrations", "16", c -> c.cache().maxMigrations(), 16),
+        key("cache.orphan-timeout", "1m", c -> c.cache().orphanTimeout(), Duration.ofMinutes(1)),
         key("http.host", "0.0.0.0", c -> c.http().host(), "0.0.0.0"),
         key("http.port", "0", c -> c.http().port(), 0),
         key("http.instances", "3", c -> c.http().instances(), 3),
@@ -308,6 +314,13 @@ class ConfigLoaderTest {
       "cp.raft.election-timeout-max | 400ms | cp.raft.election-timeout-max: must be longer than cp.raft.election-timeout-min (500ms), got 400ms",
       "cp.raft.max-inflight | 0 | cp.raft.max-inflight: must be an integer from 1 to 10000, got \"0\"",
       "cp.raft.max-bytes-per-message | 1GiB | cp.raft.max-bytes-per-message: must be between 1 and 64MiB",
+      "cache.partitions | 0 | cache.partitions: must be an integer from 1 to 65535, got \"0\"",
+      "cache.partitions | 70000 | cache.partitions: must be an integer from 1 to 65535, got \"70000\"",
+      "cache.lease | 500ms | cache.lease: must be at least 1s, got 500ms",
+      "cache.request-timeout | 0s | cache.request-timeout: must be longer than 0, got 0s",
+      "cache.rebalance-delay | PT-1S | cache.rebalance-delay: must not be negative",
+      "cache.max-migrations | 0 | cache.max-migrations: must be an integer from 1 to 1000, got \"0\"",
+      "cache.orphan-timeout | 0s | cache.orphan-timeout: must be longer than 0, got 0s",
       "http.host | `` | http.host: must not be empty",
       "http.host | `a b` | http.host: must be a host name or an IP address, got \"a b\"",
       "http.port | 70x0 | http.port: must be an integer from 0 to 65535, got \"70x0\"",
@@ -410,7 +423,7 @@ class ConfigLoaderTest {
         .isEqualTo("http.prot: unknown key, did you mean http.port? (from " + f + ")");
     Path g = file("raft:\n  port: 7071\n");
     assertThat(error("--config", g.toString())).isEqualTo("raft: unknown key; the file takes node, http, cluster, "
-        + "membership, cp, data, store, limits, shutdown, log and caches (from " + g + ")");
+        + "membership, cp, cache, data, store, limits, shutdown, log and caches (from " + g + ")");
     Path h = file("store:\n  pool: 7\n");
     assertThat(error("--config", h.toString())).isEqualTo("store.pool: unknown key; store takes store.url, store.user, "
         + "store.password, store.pool-size, store.timeout, store.breaker-failures, store.breaker-reset, store.sweep-interval (from " + h + ")");
@@ -510,7 +523,7 @@ class ConfigLoaderTest {
         new CacheDefinition("sessions", new CacheSpec(CacheSpec.Capacity.bytes(1048576), Duration.ofMinutes(1),
             CacheSpec.StoreKind.NONE)),
         new CacheDefinition("plain", CacheSpec.defaults()));
-    assertThat(caches.get(1).toYaml()).isEqualTo("{name: sessions, maxBytes: 1048576, defaultTtlMillis: 60000, store: none}");
+    assertThat(caches.get(1).toYaml()).isEqualTo("{name: sessions, maxBytes: 1048576, defaultTtlMillis: 60000, store: none, backups: 1}");
   }
 
   @Test
@@ -530,7 +543,7 @@ class ConfigLoaderTest {
       "[{name: a, maxBytes: '1MiB'}] | caches[0].maxBytes: must be an integer of at least 1, got \"1MiB\"",
       "[{name: a, defaultTtlMillis: 315360000001}] | caches[0].defaultTtlMillis: must be an integer from 1 to 315360000000, got 315360000001",
       "[{name: a, store: redis}] | caches[0].store: must be jdbc or none, got \"redis\"",
-      "[{name: a, ttl: 5}] | caches[0].ttl: unknown field; a cache takes name, maxEntries, maxBytes, defaultTtlMillis and store",
+      "[{name: a, ttl: 5}] | caches[0].ttl: unknown field; a cache takes name, maxEntries, maxBytes, defaultTtlMillis, store and backups",
       "[users] | caches[0]: must be a mapping such as {name: users, maxEntries: 1000}, got \"users\"",
       "[{name: a}, {name: a}] | caches[1].name: cache a is defined twice",
   })

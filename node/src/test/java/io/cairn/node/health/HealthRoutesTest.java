@@ -23,6 +23,7 @@ class HealthRoutesTest {
   private final Health health = new Health();
   private final FakeMembership membership = new FakeMembership("n1");
   private final AtomicReference<StoreStatus> store = new AtomicReference<>(new StoreStatus("UP", null));
+  private final java.util.concurrent.atomic.AtomicBoolean serving = new java.util.concurrent.atomic.AtomicBoolean(true);
   private final HttpClient client = HttpClient.newHttpClient();
   private Vertx vertx;
   private int port;
@@ -82,12 +83,31 @@ class HealthRoutesTest {
     health.started();
     assertThat(check(get("/health/ready"), "membership").getString("detail")).isEqualTo("the membership has not started");
     health.membership(membership, "no seeds");
+    assertThat(check(get("/health/ready"), "caches").getString("detail"))
+        .isEqualTo("the cluster's caches have not started");
+    health.caches(serving::get);
     HttpResponse<String> ready = get("/health/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(ready.body()).getString("status")).isEqualTo("UP");
     assertThat(check(ready, "lifecycle").getString("status")).isEqualTo("UP");
     assertThat(check(ready, "store").getString("status")).isEqualTo("UP");
     assertThat(check(ready, "membership").getString("detail")).isEqualTo("joined: 1 of 1 members alive");
+    assertThat(check(ready, "caches").getString("status")).isEqualTo("UP");
+  }
+
+  @Test
+  void notReadyWhileItDoesNotServeItsPartOfTheCaches() throws Exception {
+    health.store(store::get);
+    health.membership(membership, "no seeds");
+    health.caches(serving::get);
+    health.started();
+    serving.set(false);
+    HttpResponse<String> r = get("/health/ready");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(check(r, "caches").getString("status")).isEqualTo("DOWN");
+    assertThat(check(r, "caches").getString("detail")).contains("ownership lease");
+    serving.set(true);
+    assertThat(get("/health/ready").statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -96,6 +116,7 @@ class HealthRoutesTest {
     health.started();
     membership.joined(false);
     health.membership(membership, "seeds 10.0.0.1:7071");
+    health.caches(serving::get);
     HttpResponse<String> r = get("/health/ready");
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(check(r, "membership").getString("status")).isEqualTo("DOWN");
@@ -109,6 +130,7 @@ class HealthRoutesTest {
   void aFailingStoreNamesItself() throws Exception {
     health.store(store::get);
     health.membership(membership, "no seeds");
+    health.caches(serving::get);
     health.started();
     for (String state : new String[] {"OPEN", "DOWN"}) {
       store.set(new StoreStatus(state, "connection refused"));
@@ -135,6 +157,7 @@ class HealthRoutesTest {
   void notReadyFromTheMomentShutdownBegins() throws Exception {
     health.store(store::get);
     health.membership(membership, "no seeds");
+    health.caches(serving::get);
     health.started();
     assertThat(get("/health/ready").statusCode()).isEqualTo(200);
     health.stopping();
