@@ -41,7 +41,7 @@ public record ClusterSettings(String zone, Duration lease, Duration requestTimeo
   }
 
   public static ClusterSettings defaults() {
-    return new ClusterSettings("", Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(2), 4,
+    return new ClusterSettings("", Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(2), 8,
         Duration.ofMinutes(5));
   }
 

@@ -99,6 +99,8 @@ final class ReplicaShell extends VerticleBase {
   private final Rebalancer rebalancer;
   private final List<WatchWaiter> watchers = new ArrayList<>();
   private boolean rebalancing;
+  /** When this node last ran its leader's duties: soon after, a change of the map runs the rebalancer at once. */
+  private long ledAt = System.nanoTime() - Duration.ofDays(1).toNanos();
 
   private record Inbound(NodeId from, CacheWire.Replica replica, Promise<Buffer> reply) {}
 
@@ -145,7 +147,10 @@ final class ReplicaShell extends VerticleBase {
 
   /** Starts the leader's duties; call it once the coordination verticle is deployed. */
   void startLeaderDuties() {
-    coordination.whileLeading(REBALANCE_EVERY, term -> rebalance());
+    coordination.whileLeading(REBALANCE_EVERY, term -> {
+      ledAt = System.nanoTime();
+      rebalance();
+    });
   }
 
   /** Whether this node takes part: its lease session joined, and its lease is valid now. */
@@ -401,6 +406,9 @@ final class ReplicaShell extends VerticleBase {
   private void extensionChanged() {
     ClusterView v = map.view();
     runOnCore(() -> viewChanged(v));
+    if (System.nanoTime() - ledAt < 2 * REBALANCE_EVERY.toNanos()) {
+      rebalance(); // at the leader, the next step at once: rounds of migrations follow each other closely
+    }
     for (WatchWaiter w : List.copyOf(watchers)) {
       if (v.revision() > w.after()) {
         watchers.remove(w);
@@ -469,7 +477,9 @@ final class ReplicaShell extends VerticleBase {
       rebalancing = true;
       log.debug("rebalancing: {}", cmd);
       coordination.proposeHere(CoordinationState.to(CoordinationState.EXTENSION, cmd.encode()))
-          .onComplete(ar -> rebalancing = false);
+          .onComplete(ar -> {
+            rebalancing = false;
+          });
     });
   }
 

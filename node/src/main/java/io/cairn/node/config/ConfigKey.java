@@ -64,7 +64,7 @@ public record ConfigKey(String name, String defaultText, String meaning) {
       new ConfigKey("cache.lease", "5s", "TTL of a node's ownership lease; lower: a dead owner's partitions move sooner, more keepalives"),
       new ConfigKey("cache.request-timeout", "10s", "how long a cache request waits for its partition's owner (then 503)"),
       new ConfigKey("cache.rebalance-delay", "2s", "how long the members must stay the same before partitions move to a new node"),
-      new ConfigKey("cache.max-migrations", "4", "partition replicas filled at once in the whole cluster; higher: faster rebalancing, more load"),
+      new ConfigKey("cache.max-migrations", "8", "partition replicas filled at once in the whole cluster; higher: faster rebalancing, more load"),
       new ConfigKey("cache.orphan-timeout", "5m", "how long a partition whose only copy left waits for it before another member takes it over"),
       new ConfigKey("data.dir", "./data", "cache definitions and the embedded store live here"),
       new ConfigKey("store.url", "none: embedded SQLite <data.dir>/store.db", "jdbc:sqlite:... or jdbc:postgresql:... URL of the backing store"),
