@@ -76,17 +76,17 @@ final class CacheCluster implements AutoCloseable {
 
   void startAll() {
     for (int i = 0; i < nodes.length; i++) {
-      startTransport(i);
+      startTransportOf(i);
     }
     for (int i = 0; i < nodes.length; i++) {
-      startRest(i);
+      startRestOf(i);
     }
   }
 
   /** Starts node {@code i} (again): from its log and store, on a new port. */
   void start(int i) {
-    startTransport(i);
-    startRest(i);
+    startTransportOf(i);
+    startRestOf(i);
   }
 
   /** Closes node {@code i}'s Vert.x at once: its sockets close, its log and store stay. */
@@ -118,7 +118,7 @@ final class CacheCluster implements AutoCloseable {
     return node(i).caches();
   }
 
-  private void startTransport(int i) {
+  void startTransportOf(int i) {
     Vertx vertx = Vertx.vertx();
     VertxTransport transport = new VertxTransport(vertx, ids.get(i),
         TransportSettings.defaults().withHost("127.0.0.1").withPort(0)
@@ -135,7 +135,7 @@ final class CacheCluster implements AutoCloseable {
     nodes[i] = new Node(ids.get(i), vertx, transport, null, null, null);
   }
 
-  private void startRest(int i) {
+  void startRestOf(int i) {
     Node n = nodes[i];
     Path dir = root.resolve(ids.get(i).value());
     CoordinationSettings cs = new CoordinationSettings(dir.resolve("raft"), voters, ids.subList(0, voters),
