@@ -18,13 +18,12 @@ import java.util.Set;
  * checked against its limit and the bytes left.
  *
  * <pre>
- * request  = u8 kind, ...
- *   GET      i64 requestId, i64 epoch, cache, key
- *   PUT      i64 requestId, i64 epoch, cache, key, bytes value, string contentType,
- *            i64 ttlMillis (-1: the cache's), precondition, fence
- *   DELETE   i64 requestId, i64 epoch, cache, key, precondition, fence
- *   GET_ALL  i64 requestId, i64 epoch, cache, u32 n, n keys
- *   KEYS     i64 requestId, i64 epoch, cache, string prefix, u8 has-cursor [string afterKey], u32 limit
+ * request  = u8 kind, i64 requestId, i64 epoch, string clientRequestId, cache, ...
+ *   GET      key
+ *   PUT      key, bytes value, string contentType, i64 ttlMillis (-1: the cache's), precondition, fence
+ *   DELETE   key, precondition, fence
+ *   GET_ALL  u32 n, n keys
+ *   KEYS     string prefix, u8 has-cursor [string afterKey], u32 limit
  *   REPLICATE   u32 partition, i64 epoch, i64 writeId, i64 syncId, change
  *   SYNC_BEGIN  u32 partition, i64 epoch, i64 syncId
  *   SYNC_CHUNK  u32 partition, i64 syncId, u32 seq, u32 n, n changes
@@ -80,8 +79,14 @@ final class CacheWire {
 
   record ListKeys(String cache, String prefix, String afterKey, int limit) implements Op {}
 
-  /** A forwarded operation, with the sender's id for it (a repeat is not done twice) and view epoch. */
-  record Forward(long requestId, long epoch, Op op) {}
+  /**
+   * A forwarded operation, with the sender's id for it (a repeat is not done twice), its view
+   * epoch and the id of the client request it serves (for the owner's log; "" when none).
+   */
+  record Forward(long requestId, long epoch, String clientRequestId, Op op) {}
+
+  /** The longest client request id carried (the API accepts at most 64 characters). */
+  static final int MAX_CLIENT_REQUEST_ID = 256;
 
   static Buffer encode(Forward f) {
     Buffer out = Buffer.buffer(64);
@@ -89,6 +94,7 @@ final class CacheWire {
     byte kind = op instanceof Get ? GET : op instanceof Put ? PUT : op instanceof Delete ? DELETE
         : op instanceof GetAll ? GET_ALL : KEYS;
     out.appendByte(kind).appendLong(f.requestId()).appendLong(f.epoch());
+    WireWriter.string(out, f.clientRequestId(), MAX_CLIENT_REQUEST_ID, "client request id");
     WireWriter.string(out, op.cache(), MAX_NAME, "cache");
     if (op instanceof Get g) {
       WireWriter.string(out, g.key(), MAX_KEY, "key");
@@ -129,6 +135,7 @@ final class CacheWire {
     }
     long requestId = r.i64("request id");
     long epoch = r.i64("epoch");
+    String clientRequestId = r.string(MAX_CLIENT_REQUEST_ID, "client request id");
     String cache = r.string(MAX_NAME, "cache");
     Op op = switch (kind) {
       case GET -> new Get(cache, r.string(MAX_KEY, "key"));
@@ -153,7 +160,7 @@ final class CacheWire {
       }
     };
     r.expectEnd("forwarded operation");
-    return new Forward(requestId, epoch, op);
+    return new Forward(requestId, epoch, clientRequestId, op);
   }
 
   private static void precondition(Buffer out, Precondition pre) {
@@ -302,6 +309,22 @@ final class CacheWire {
   }
 
   // ---------------------------------------------------------------- replies
+
+  /** The status of a reply, by name, for log lines. */
+  static String statusName(Buffer reply) {
+    if (reply.length() == 0) {
+      return "empty";
+    }
+    return switch (reply.getByte(0)) {
+      case OK -> "ok";
+      case NOT_OWNER -> "not-owner";
+      case NO_LEASE -> "no-lease";
+      case RETRY -> "retry";
+      case FAILURE -> "failure";
+      case REJECTED -> "rejected";
+      default -> "status " + reply.getByte(0);
+    };
+  }
 
   static Buffer ok() {
     return Buffer.buffer(1).appendByte(OK);

@@ -325,6 +325,7 @@ public final class ClusterCacheService implements CacheService {
       return Future.failedFuture(CacheFailure.invalidSpec("limit must be at least 1, got " + limit));
     }
     Context context = Vertx.currentContext();
+    String clientRequestId = RequestIds.current();
     return NodeCacheService.onContext(context, known(cache).compose(v -> {
       Routing r = shell.routing();
       if (!r.formed()) {
@@ -334,7 +335,7 @@ public final class ClusterCacheService implements CacheService {
       List<Future<List<String>>> parts = new ArrayList<>();
       for (NodeId owner : owners) {
         parts.add(owner.equals(self) ? local.ownedKeys(cache, prefix, afterKey, limit, this::ownedHere)
-            : keysAt(owner, new ListKeys(cache, prefix == null ? "" : prefix, afterKey, limit)));
+            : keysAt(owner, new ListKeys(cache, prefix == null ? "" : prefix, afterKey, limit), clientRequestId));
       }
       return Future.all(parts).map(all -> {
         TreeSet<String> merged = new TreeSet<>(Keys.UTF8_ORDER);
@@ -352,8 +353,8 @@ public final class ClusterCacheService implements CacheService {
     return self.equals(r.owner(partitioner.partitionOf(key)));
   }
 
-  private Future<List<String>> keysAt(NodeId owner, ListKeys op) {
-    Forward f = new Forward(nextRequestId(), shell.routing().epoch(), op);
+  private Future<List<String>> keysAt(NodeId owner, ListKeys op, String clientRequestId) {
+    Forward f = new Forward(nextRequestId(), shell.routing().epoch(), clientRequestId, op);
     return request(owner, f).compose(b -> {
       WireReader r = new WireReader(b);
       if (r.u8("status") != CacheWire.OK) {
@@ -471,6 +472,7 @@ public final class ClusterCacheService implements CacheService {
     final Promise<T> result;
     final long deadline;
     final long requestId = nextRequestId();
+    final String clientRequestId = RequestIds.current();
     long noLeaseSince;
     boolean ownerWasCutOff;
 
@@ -518,7 +520,7 @@ public final class ClusterCacheService implements CacheService {
     }
 
     private void forward(NodeId owner, long epoch) {
-      Forward f = new Forward(requestId, epoch, op);
+      Forward f = new Forward(requestId, epoch, clientRequestId, op);
       long remaining = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
       request(owner, f, Duration.ofMillis(remaining)).onComplete(ar -> {
         if (ar.failed()) {
@@ -624,7 +626,7 @@ public final class ClusterCacheService implements CacheService {
         return shell.receive(in.from(), CacheWire.decodeReplica(payload));
       }
       if (!(f.op() instanceof Put || f.op() instanceof Delete)) {
-        return serve(f);
+        return logged(in.from(), f, serve(f));
       }
       // a write runs at most once: a repeat of its request (duplicated on the way) gets the same answer
       Remembered fresh = new Remembered(Promise.<Buffer>promise().future(), System.nanoTime());
@@ -632,12 +634,29 @@ public final class ClusterCacheService implements CacheService {
       if (known != null) {
         return known.answer();
       }
-      Future<Buffer> answer = serve(f);
+      Future<Buffer> answer = logged(in.from(), f, serve(f));
       forwarded.put(f.requestId(), new Remembered(answer, fresh.atNanos()));
       return answer;
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /**
+   * The owner's DEBUG line for a forwarded operation once it is answered, with the client's
+   * request id (as the forwarding node's access log has it) and the answer's status.
+   */
+  private static Future<Buffer> logged(NodeId from, Forward f, Future<Buffer> answer) {
+    if (!log.isDebugEnabled()) {
+      return answer;
+    }
+    long start = System.nanoTime();
+    return answer.onComplete(ar -> log.atDebug()
+        .addKeyValue("requestId", f.clientRequestId())
+        .addKeyValue("from", from)
+        .addKeyValue("status", ar.succeeded() ? CacheWire.statusName(ar.result()) : "error")
+        .addKeyValue("micros", (System.nanoTime() - start) / 1000)
+        .log("forwarded {} on cache {}", f.op().getClass().getSimpleName(), f.op().cache()));
   }
 
   /** Serves a forwarded operation here if this node serves its partition; otherwise says why not. */
@@ -648,10 +667,10 @@ public final class ClusterCacheService implements CacheService {
         Buffer out = CacheWire.ok().appendInt(keys.size());
         keys.forEach(key -> WireWriter.string(out, key, CacheWire.MAX_KEY, "key"));
         return out;
-      }).recover(t -> Future.succeededFuture(failure(t)));
+      }).recover(t -> Future.succeededFuture(failure(f, t)));
     }
     if (op instanceof GetAll) {
-      return Future.succeededFuture(failure(new IllegalArgumentException("bulk reads are routed key by key")));
+      return Future.succeededFuture(failure(f, new IllegalArgumentException("bulk reads are routed key by key")));
     }
     String key = op instanceof Get g ? g.key() : op instanceof Put p ? p.key() : ((Delete) op).key();
     int partition = partitioner.partitionOf(key);
@@ -682,7 +701,7 @@ public final class ClusterCacheService implements CacheService {
       done = deleteHere(d.cache(), key, d.pre()).map(v -> CacheWire.ok());
     }
     return done.recover(t -> Future.succeededFuture(
-        t instanceof ReplicaShell.NotServed ns ? refusal(ns.admission) : failure(t)));
+        t instanceof ReplicaShell.NotServed ns ? refusal(ns.admission) : failure(f, t)));
   }
 
   private Buffer refusal(Admission a) {
@@ -693,7 +712,7 @@ public final class ClusterCacheService implements CacheService {
     };
   }
 
-  private static Buffer failure(Throwable t) {
+  private static Buffer failure(Forward forwarded, Throwable t) {
     if (t instanceof CacheFailure f) {
       return CacheWire.failure(f);
     }
@@ -701,7 +720,8 @@ public final class ClusterCacheService implements CacheService {
       return CacheWire.failure(CacheFailure.partitionUnavailable("the coordination group did not answer: "
           + ce.getMessage()));
     }
-    log.warn("a forwarded cache operation failed", t);
+    log.atWarn().addKeyValue("requestId", forwarded.clientRequestId()).setCause(t)
+        .log("a forwarded {} on cache {} failed", forwarded.op().getClass().getSimpleName(), forwarded.op().cache());
     return CacheWire.failure(CacheFailure.storeUnavailable(String.valueOf(t.getMessage()), t));
   }
 }

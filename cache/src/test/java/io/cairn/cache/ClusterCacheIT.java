@@ -4,18 +4,26 @@ import static io.cairn.cache.CacheCluster.await;
 import static io.cairn.cache.CacheCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.cairn.cache.CacheSpec.Capacity;
 import io.cairn.cache.CacheSpec.StoreKind;
 import io.cairn.cache.cluster.ClusterView;
 import io.cairn.cache.cluster.Holders;
+import io.cairn.cache.partition.Partitioner;
 import io.cairn.membership.transport.Faults;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The caches of a few nodes on real sockets: routing, replication, failover and joins. */
 class ClusterCacheIT {
@@ -104,5 +112,56 @@ class ClusterCacheIT {
         assertThat(e.version()).isEqualTo(versions.get("k" + key));
       }
     }
+  }
+
+  @Test
+  void theClientsRequestIdFollowsTheHopIntoTheOwnersLog() {
+    Logger logger = (Logger) LoggerFactory.getLogger(ClusterCacheService.class);
+    Level level = logger.getLevel();
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    logger.setLevel(Level.DEBUG);
+    try {
+      cluster = new CacheCluster(3, dir, new Faults(1), CacheCluster.fastSettings());
+      cluster.startAll();
+      await(cluster.caches(0).define("c", new CacheSpec(Capacity.entries(1000), null, StoreKind.NONE, 1)));
+      settled();
+      ClusterView v = cluster.caches(0).view();
+      Partitioner partitioner = new Partitioner(v.partitionCount());
+      String key = null;
+      for (int k = 0; key == null; k++) {
+        if (cluster.ids.get(0).equals(v.assignments().holders(partitioner.partitionOf("k" + k)).owner())) {
+          key = "k" + k;
+        }
+      }
+      String written = key;
+      RequestIds.within("put-7f3a", () -> await(cluster.caches(1).put("c", written, bytes("v"), "text/plain", null,
+          Precondition.NONE)));
+      RequestIds.within("get-7f3a", () -> await(cluster.caches(2).get("c", written)));
+      eventually(() -> {
+        assertThat(forwarded(appender, "put-7f3a")).containsExactly("Put from " + cluster.ids.get(1) + ": ok");
+        assertThat(forwarded(appender, "get-7f3a")).containsExactly("Get from " + cluster.ids.get(2) + ": ok");
+        return null;
+      });
+    } finally {
+      logger.detachAppender(appender);
+      logger.setLevel(level);
+    }
+  }
+
+  /** The owner's log lines about forwarded operations of the client request {@code requestId}. */
+  private static List<String> forwarded(ListAppender<ILoggingEvent> appender, String requestId) {
+    List<String> lines = new ArrayList<>();
+    for (ILoggingEvent e : List.copyOf(appender.list)) {
+      Map<String, Object> kv = new HashMap<>();
+      if (e.getKeyValuePairs() != null) {
+        e.getKeyValuePairs().forEach(p -> kv.put(p.key, p.value));
+      }
+      if (requestId.equals(kv.get("requestId"))) {
+        lines.add(e.getArgumentArray()[0] + " from " + kv.get("from") + ": " + kv.get("status"));
+      }
+    }
+    return lines;
   }
 }

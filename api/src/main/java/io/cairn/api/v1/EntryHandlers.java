@@ -4,10 +4,12 @@ import io.cairn.api.ApiSettings;
 import io.cairn.api.problem.ApiProblem;
 import io.cairn.api.problem.ProblemError;
 import io.cairn.api.problem.ProblemType;
+import io.cairn.api.problem.Problems;
 import io.cairn.cache.CacheFailure;
 import io.cairn.cache.CacheService;
 import io.cairn.cache.Entry;
 import io.cairn.cache.Precondition;
+import io.cairn.cache.RequestIds;
 import io.cairn.coordination.PrimitiveService;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -91,7 +93,7 @@ public final class EntryHandlers {
     String cache = rc.pathParam("cache");
     String key = rc.pathParam("key");
     String ifNoneMatch = OperationCheck.header(rc.request().headers(), "If-None-Match");
-    caches.get(cache, key).onComplete(ar -> {
+    RequestIds.within(Problems.requestId(rc), () -> caches.get(cache, key)).onComplete(ar -> {
       if (ar.failed()) {
         rc.fail(ar.cause());
         return;
@@ -135,8 +137,9 @@ public final class EntryHandlers {
     }
     String sent = headers.get(HttpHeaders.CONTENT_TYPE);
     String contentType = sent == null || sent.isBlank() ? OCTET_STREAM.toString() : sent;
+    String requestId = Problems.requestId(rc);
     Bodies.read(rc, settings.maxValueBytes(), ProblemType.VALUE_TOO_LARGE)
-        .compose(body -> {
+        .compose(body -> RequestIds.within(requestId, () -> {
           String bodyError = putCheck.checkBody(body.length());
           if (bodyError != null) {
             return Future.failedFuture(ApiProblem.invalid(ProblemError.BODY, null, bodyError));
@@ -149,7 +152,7 @@ public final class EntryHandlers {
           }
           return fences.write(primitives, cache, fence,
               () -> caches.put(cache, key, body.getBytes(), contentType, ttl, pre));
-        })
+        }))
         .onSuccess(result -> rc.response()
             .setStatusCode(result.created() ? 201 : 200)
             .putHeader(HttpHeaders.ETAG, EntityTags.of(result.entry().version()))
@@ -165,7 +168,8 @@ public final class EntryHandlers {
       rc.fail(invalid);
       return;
     }
-    caches.delete(rc.pathParam("cache"), rc.pathParam("key"), precondition(rc.request().headers()))
+    RequestIds.within(Problems.requestId(rc),
+            () -> caches.delete(rc.pathParam("cache"), rc.pathParam("key"), precondition(rc.request().headers())))
         .onSuccess(v -> rc.response().setStatusCode(204).end())
         .onFailure(rc::fail);
   }
@@ -190,7 +194,7 @@ public final class EntryHandlers {
       rc.fail(OperationCheck.problem(errors, true));
       return;
     }
-    caches.getAll(cache, keys)
+    RequestIds.within(Problems.requestId(rc), () -> caches.getAll(cache, keys))
         .onSuccess(found -> {
           JsonArray entries = new JsonArray();
           for (String key : keys) {
@@ -217,7 +221,9 @@ public final class EntryHandlers {
         return;
       }
     }
-    caches.keys(cache, prefix == null ? "" : prefix, afterKey, limit)
+    String from = prefix == null ? "" : prefix;
+    String after = afterKey;
+    RequestIds.within(Problems.requestId(rc), () -> caches.keys(cache, from, after, limit))
         .onSuccess(page -> {
           JsonObject json = new JsonObject().put("keys", new JsonArray(new ArrayList<Object>(page.keys())));
           if (page.lastKey() != null) {
