@@ -31,7 +31,8 @@ import java.util.Set;
  * precondition = u8 flags (1: If-None-Match *, 2: If-Match), [u16 n, n i64 versions (-1: *)]
  * fence    = u8 present, [string kind, string name, i64 token]
  * change   = cache, key, i64 version, u8 present, [bytes value, string contentType, i64 expiresAtMillis (-1: none)]
- * reply    = u8 status: OK then the operation's answer; NOT_OWNER i64 epoch; NO_LEASE; RETRY;
+ * reply    = u8 status: OK then the operation's answer (GET_ALL: per key u8 FOUND entry | ABSENT |
+ *            NOT_SERVED); NOT_OWNER i64 epoch; NO_LEASE; RETRY;
  *            FAILURE u8 reason, string message, i64 highest token (of a stale fence, else 0);
  *            REJECTED i64 epoch
  * </pre>
@@ -53,6 +54,11 @@ final class CacheWire {
   static final byte RETRY = 3;
   static final byte FAILURE = 4;
   static final byte REJECTED = 5;
+
+  /** Per key of a bulk read's OK reply: its entry follows, it has none, or the owner does not serve it. */
+  static final byte BULK_FOUND = 1;
+  static final byte BULK_ABSENT = 0;
+  static final byte BULK_NOT_SERVED = 2;
 
   static final int MAX_NAME = 1024;
   static final int MAX_KEY = 4096;

@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -266,20 +267,79 @@ public final class ClusterCacheService implements CacheService {
       }
     }
     Context context = Vertx.currentContext();
-    List<Future<Entry>> reads = new ArrayList<>(keys.size());
-    for (String key : keys) {
-      reads.add(get(cache, key));
+    String clientRequestId = RequestIds.current();
+    // one request per other owner, in parallel; the keys this node serves, or whose owner is not
+    // known or not reachable now, are read one by one (routed, waited for)
+    Routing r = shell.routing();
+    Map<NodeId, List<String>> byOwner = new TreeMap<>();
+    List<String> alone = new ArrayList<>();
+    for (String key : new LinkedHashSet<>(keys)) {
+      NodeId owner = r.owner(partitioner.partitionOf(key));
+      if (owner == null || owner.equals(self) || !r.member(owner)) {
+        alone.add(key);
+      } else {
+        byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(key);
+      }
     }
+    Map<String, Entry> found = new ConcurrentHashMap<>();
+    List<Future<Void>> reads = new ArrayList<>();
+    reads.add(alone(cache, alone, clientRequestId, found));
+    byOwner.forEach((owner, ownerKeys) -> reads.add(getAllAt(owner, cache, ownerKeys, clientRequestId, found)));
     return NodeCacheService.onContext(context, Future.all(reads).map(all -> {
-      Map<String, Entry> found = new LinkedHashMap<>();
-      for (int i = 0; i < keys.size(); i++) {
-        Entry e = reads.get(i).result();
+      Map<String, Entry> ordered = new LinkedHashMap<>();
+      for (String key : keys) {
+        Entry e = found.get(key);
         if (e != null) {
-          found.put(keys.get(i), e);
+          ordered.put(key, e);
         }
       }
-      return found;
+      return ordered;
     }));
+  }
+
+  private static Void found(Map<String, Entry> found, String key, Entry e) {
+    if (e != null) {
+      found.put(key, e);
+    }
+    return null;
+  }
+
+  /**
+   * Reads {@code keys} from {@code owner} in one request; a key it does not serve (any more), or
+   * all of them when the request fails, are read one by one.
+   */
+  private Future<Void> getAllAt(NodeId owner, String cache, List<String> keys, String clientRequestId,
+      Map<String, Entry> found) {
+    Forward f = new Forward(nextRequestId(), shell.routing().epoch(), clientRequestId, new GetAll(cache, keys));
+    return request(owner, f).compose(b -> {
+      WireReader in = new WireReader(b);
+      int status = in.u8("status");
+      if (status == CacheWire.FAILURE) {
+        return Future.failedFuture(CacheWire.failure(in));
+      }
+      List<String> again = new ArrayList<>();
+      if (status != CacheWire.OK) {
+        again.addAll(keys);
+      } else {
+        for (String key : keys) {
+          switch (in.u8("served")) {
+            case CacheWire.BULK_FOUND -> found.put(key, CacheWire.entry(in));
+            case CacheWire.BULK_ABSENT -> { }
+            default -> again.add(key);
+          }
+        }
+        in.expectEnd("bulk read");
+      }
+      return alone(cache, again, clientRequestId, found);
+    }, t -> alone(cache, keys, clientRequestId, found));
+  }
+
+  private Future<Void> alone(String cache, List<String> keys, String clientRequestId, Map<String, Entry> found) {
+    List<Future<Void>> reads = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      reads.add(RequestIds.within(clientRequestId, () -> get(cache, key)).map(e -> found(found, key, e)));
+    }
+    return Future.all(reads).mapEmpty();
   }
 
   @Override
@@ -669,8 +729,8 @@ public final class ClusterCacheService implements CacheService {
         return out;
       }).recover(t -> Future.succeededFuture(failure(f, t)));
     }
-    if (op instanceof GetAll) {
-      return Future.succeededFuture(failure(f, new IllegalArgumentException("bulk reads are routed key by key")));
+    if (op instanceof GetAll g) {
+      return serveBulk(f, g);
     }
     String key = op instanceof Get g ? g.key() : op instanceof Put p ? p.key() : ((Delete) op).key();
     int partition = partitioner.partitionOf(key);
@@ -702,6 +762,32 @@ public final class ClusterCacheService implements CacheService {
     }
     return done.recover(t -> Future.succeededFuture(
         t instanceof ReplicaShell.NotServed ns ? refusal(ns.admission) : failure(f, t)));
+  }
+
+  /** Reads each key of a bulk read that this node serves; marks the others for the sender to route. */
+  private Future<Buffer> serveBulk(Forward f, GetAll g) {
+    List<Future<Entry>> reads = new ArrayList<>(g.keys().size());
+    for (String key : g.keys()) {
+      reads.add(shell.admit(partitioner.partitionOf(key)) == Admission.SERVE ? getHere(g.cache(), key)
+          : Future.failedFuture(new ReplicaShell.NotServed(Admission.NOT_OWNER, 0)));
+    }
+    return Future.join(reads).transform(ar -> {
+      Buffer out = CacheWire.ok();
+      for (Future<Entry> read : reads) {
+        if (read.succeeded()) {
+          if (read.result() == null) {
+            out.appendByte(CacheWire.BULK_ABSENT);
+          } else {
+            CacheWire.entry(out.appendByte(CacheWire.BULK_FOUND), read.result());
+          }
+        } else if (read.cause() instanceof ReplicaShell.NotServed) {
+          out.appendByte(CacheWire.BULK_NOT_SERVED);
+        } else {
+          return Future.succeededFuture(failure(f, read.cause()));
+        }
+      }
+      return Future.succeededFuture(out);
+    });
   }
 
   private Buffer refusal(Admission a) {

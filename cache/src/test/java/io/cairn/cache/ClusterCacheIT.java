@@ -89,6 +89,21 @@ class ClusterCacheIT {
         assertThat(e.version()).isEqualTo(versions.get("k" + k));
       }
     }
+    // a bulk read through each node: one request per other owner, absent keys left out
+    List<String> wanted = new ArrayList<>();
+    for (int k = 0; k < 300; k += 3) {
+      wanted.add("k" + k);
+      wanted.add("absent" + k);
+    }
+    for (int i = 0; i < 3; i++) {
+      Map<String, Entry> all = await(cluster.caches(i).getAll("c", wanted));
+      assertThat(all.keySet()).as("through " + cluster.ids.get(i))
+          .containsExactlyElementsOf(wanted.stream().filter(k -> k.startsWith("k")).toList());
+      all.forEach((k, e) -> {
+        assertThat(text(e)).isEqualTo("v" + k.substring(1));
+        assertThat(e.version()).isEqualTo(versions.get(k));
+      });
+    }
     // a compare-and-set through another node than the one that wrote
     CacheService.PutResult cas = await(cluster.caches(1).put("c", "k0", bytes("new"), "text/plain", null,
         Precondition.ifMatch(versions.get("k0"))));
@@ -139,9 +154,17 @@ class ClusterCacheIT {
       RequestIds.within("put-7f3a", () -> await(cluster.caches(1).put("c", written, bytes("v"), "text/plain", null,
           Precondition.NONE)));
       RequestIds.within("get-7f3a", () -> await(cluster.caches(2).get("c", written)));
+      List<String> many = new ArrayList<>();
+      for (int k = 0; k < 100; k++) {
+        many.add("k" + k);
+      }
+      RequestIds.within("bulk-7f3a", () -> await(cluster.caches(1).getAll("c", many)));
       eventually(() -> {
         assertThat(forwarded(appender, "put-7f3a")).containsExactly("Put from " + cluster.ids.get(1) + ": ok");
         assertThat(forwarded(appender, "get-7f3a")).containsExactly("Get from " + cluster.ids.get(2) + ": ok");
+        // a bulk read asks each other owner once, for all its keys
+        assertThat(forwarded(appender, "bulk-7f3a")).containsExactlyInAnyOrder(
+            "GetAll from " + cluster.ids.get(1) + ": ok", "GetAll from " + cluster.ids.get(1) + ": ok");
         return null;
       });
     } finally {
