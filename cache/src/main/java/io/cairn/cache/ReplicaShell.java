@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -76,6 +77,9 @@ final class ReplicaShell extends VerticleBase {
   private final CacheMetrics metrics;
   private volatile Routing routing = Routing.NONE;
 
+  /** The event loop of this verticle's context, which alone drives the core. */
+  private volatile Thread coreThread;
+
   // On this verticle's context:
   private long session;
   private boolean creatingSession;
@@ -85,7 +89,8 @@ final class ReplicaShell extends VerticleBase {
   private final Map<Long, NodeCacheService.ChunkCursor> cursors = new HashMap<>();
   private final Map<Long, List<Change>> chunks = new HashMap<>();
   private final Map<Long, Inbound> deferred = new HashMap<>();
-  private final Map<Integer, Future<Void>> lanes = new HashMap<>();
+  /** Per partition, its last replica action; an action ends (on whatever thread) by removing itself. */
+  private final Map<Integer, Future<Void>> lanes = new ConcurrentHashMap<>();
   private final List<ViewWaiter> viewWaiters = new ArrayList<>();
   private long nextInbound = 1;
   private long ticks;
@@ -136,6 +141,7 @@ final class ReplicaShell extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    coreThread = Thread.currentThread();
     viewChanged(map.view()); // a voter that restarted has the map it applied
     vertx.setPeriodic(TICK_MILLIS, id -> tick());
     long every = Math.max(100, settings.lease().toMillis() / 5);
@@ -289,11 +295,7 @@ final class ReplicaShell extends VerticleBase {
       }
     });
     lanes.put(partition, next);
-    next.onComplete(ar -> {
-      if (lanes.get(partition) == next) {
-        lanes.remove(partition);
-      }
-    });
+    next.onComplete(ar -> lanes.remove(partition, next));
   }
 
   // ============================================================================ the lease
@@ -304,25 +306,24 @@ final class ReplicaShell extends VerticleBase {
     }
     creatingSession = true;
     long sentAt = System.nanoTime();
-    primitives.createSession(settings.lease().toMillis()).onComplete(ar -> {
+    primitives.createSession(settings.lease().toMillis()).onComplete(ar -> runOnCore(() -> {
       creatingSession = false;
       if (ar.succeeded() && ar.result() instanceof PrimitiveResult.SessionCreated created) {
         session = created.id();
         core.leaseRenewed(System.nanoTime(), session, sentAt);
-        flush();
         join(session);
       } else {
         log.debug("{} could not open its lease session yet: {}", self,
             ar.failed() ? ar.cause().getMessage() : ar.result());
         vertx.setTimer(RETRY_MILLIS, id -> createSession());
       }
-    });
+    }));
   }
 
   private void join(long joining) {
     ClusterCommand.Join cmd = new ClusterCommand.Join(self, joining, settings.zone(), partitioner.partitionCount(),
         storeKind, configured);
-    propose(cmd).onComplete(ar -> {
+    propose(cmd).onComplete(ar -> runOnCore(() -> {
       if (joining != session) {
         return;
       }
@@ -338,9 +339,9 @@ final class ReplicaShell extends VerticleBase {
       } else {
         log.info("{} joined the cluster's caches with lease session {}", self, joining);
         ClusterResult.Done done = (ClusterResult.Done) ar.result();
-        viewAt(done.revision()).onSuccess(v -> reportConfigured());
+        viewAt(done.revision()).onSuccess(v -> runOnCore(this::reportConfigured));
       }
-    });
+    }));
   }
 
   /** Says, for each cache of this node's configuration, whether the join created it. */
@@ -362,7 +363,7 @@ final class ReplicaShell extends VerticleBase {
       return;
     }
     long sentAt = System.nanoTime();
-    primitives.keepAlive(s).onComplete(ar -> {
+    primitives.keepAlive(s).onComplete(ar -> runOnCore(() -> {
       if (ar.failed() || s != session) {
         return; // the next keepalive tries again; the lease runs out meanwhile if none gets through
       }
@@ -376,8 +377,7 @@ final class ReplicaShell extends VerticleBase {
         session = 0;
         createSession();
       }
-      flush();
-    });
+    }));
   }
 
   // ============================================================================ views
@@ -388,18 +388,19 @@ final class ReplicaShell extends VerticleBase {
     byte[] body = new byte[9];
     body[0] = WATCH;
     java.nio.ByteBuffer.wrap(body, 1, 8).putLong(after);
-    coordination.call(CoordinationState.EXTENSION, body, WATCH_WAIT).onComplete(ar -> {
-      if (ar.succeeded()) {
-        try {
-          viewChanged(ClusterView.decode(ar.result()));
-        } catch (IllegalArgumentException e) {
-          log.warn("{}: a malformed view of the cluster map: {}", self, e.getMessage());
-        }
-        watch();
-      } else {
+    coordination.call(CoordinationState.EXTENSION, body, WATCH_WAIT).onComplete(ar -> runOnCore(() -> {
+      if (ar.failed()) {
         vertx.setTimer(RETRY_MILLIS, id -> watch());
+        return;
       }
-    });
+      try {
+        viewChanged(ClusterView.decode(ar.result()));
+      } catch (IllegalArgumentException e) {
+        log.warn("{}: a malformed view of the cluster map: {}", self, e.getMessage());
+      } finally {
+        watch(); // whatever happened to this view, the next one is watched for
+      }
+    }));
   }
 
   /** The coordination state applied a change of the cluster map (on its context, at a voter). */
@@ -510,6 +511,9 @@ final class ReplicaShell extends VerticleBase {
 
   /** Carries out everything the core owes, then publishes what it routes by. */
   private void flush() {
+    // the core is single-threaded: it is driven on this verticle's event loop only (checked under -ea)
+    assert Thread.currentThread() == coreThread : "the replica core driven on " + Thread.currentThread().getName()
+        + ", not on its event loop " + coreThread;
     for (ReplicaEffect e : core.drainEffects()) {
       if (e instanceof ReplicaEffect.Send s) {
         send(s.to(), s.message());
@@ -522,10 +526,8 @@ final class ReplicaShell extends VerticleBase {
       } else if (e instanceof ReplicaEffect.ReadChunk rc) {
         readChunk(rc);
       } else if (e instanceof ReplicaEffect.Propose pr) {
-        propose(pr.command()).onComplete(ar -> {
-          core.proposed(System.nanoTime(), pr.command(), ar.succeeded() ? ar.result() : null);
-          flush();
-        });
+        propose(pr.command()).onComplete(ar -> runOnCore(
+            () -> core.proposed(System.nanoTime(), pr.command(), ar.succeeded() ? ar.result() : null)));
       } else if (e instanceof ReplicaEffect.Answer a) {
         Inbound in = deferred.remove(a.requestId());
         if (in != null) {
@@ -635,19 +637,23 @@ final class ReplicaShell extends VerticleBase {
         .map(ClusterResult::decode);
   }
 
+  /** What this node's replica core is doing about {@code partition} (diagnostics). */
+  Future<String> describe(int partition) {
+    return onCore(() -> Future.succeededFuture(core.describe(System.nanoTime(), partition)));
+  }
+
   // ============================================================================ contexts
 
-  /** Runs {@code action} on this verticle's context, then drains the core. */
+  /** Runs {@code action} on this verticle's event loop (at once when called there), then drains the core. */
   private void runOnCore(Runnable action) {
-    Context ctx = context;
     Runnable wrapped = () -> {
       action.run();
       flush();
     };
-    if (Vertx.currentContext() == ctx) {
-      wrapped.run();
+    if (Thread.currentThread() == coreThread) {
+      wrapped.run(); // this verticle's context, or a duplicate of it (a timer's, a request's)
     } else {
-      ctx.runOnContext(v -> wrapped.run());
+      context.runOnContext(v -> wrapped.run());
     }
   }
 
