@@ -127,6 +127,11 @@ public final class ClusterCacheService implements CacheService {
     });
   }
 
+  /** What this node's replica core is doing about {@code partition}: holders, syncs, hand-over (diagnostics). */
+  public Future<String> describe(int partition) {
+    return shell.describe(partition);
+  }
+
   /** What this node routes by (for the partitions endpoint and metrics). */
   public ClusterView view() {
     return shell.routing().view;

@@ -1,7 +1,11 @@
 package io.cairn.cache;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.cairn.cache.CacheSettings.StoreSettings;
 import io.cairn.cache.cluster.ClusterMap;
+import io.cairn.cache.cluster.ClusterView;
+import io.cairn.cache.cluster.Holders;
 import io.cairn.coordination.Coordination;
 import io.cairn.coordination.CoordinationSettings;
 import io.cairn.coordination.ReplicatedPrimitives;
@@ -43,15 +47,22 @@ final class CacheCluster implements AutoCloseable {
   final Faults faults;
   final ClusterSettings settings;
   private final Path root;
+  private final StoreSettings store;
   private final int voters;
   private final Node[] nodes;
   private final FakeMembership[] views;
 
   /** One running node. */
   record Node(NodeId id, Vertx vertx, VertxTransport transport, Coordination coordination,
-      ReplicatedPrimitives primitives, ClusterCacheService caches) {}
+      ReplicatedPrimitives primitives, ClusterCacheService caches, SimpleMeterRegistry registry) {}
 
   CacheCluster(int size, Path root, Faults faults, ClusterSettings settings) {
+    this(size, root, faults, settings, StoreSettings.defaults());
+  }
+
+  /** With {@code store} for every node: a shared PostgreSQL, or each its embedded store (the default). */
+  CacheCluster(int size, Path root, Faults faults, ClusterSettings settings, StoreSettings store) {
+    this.store = store;
     this.root = root;
     this.faults = faults;
     this.settings = settings;
@@ -114,6 +125,48 @@ final class CacheCluster implements AutoCloseable {
     return n;
   }
 
+  /**
+   * Waits until every running node serves, the target gives every running node partitions, and
+   * each partition's holders are the target's (its owner and backups, nothing pending).
+   */
+  void awaitSettled() {
+    eventually(() -> {
+      int any = -1;
+      for (int i = 0; i < nodes.length; i++) {
+        if (running(i)) {
+          assertThat(caches(i).serving()).as(ids.get(i) + " serves").isTrue();
+          any = any < 0 ? i : any;
+        }
+      }
+      ClusterView v = caches(any).view();
+      assertThat(v.target()).isNotNull();
+      for (int i = 0; i < nodes.length; i++) {
+        if (running(i)) {
+          assertThat(v.target().nodes()).as("the target gives " + ids.get(i) + " partitions").contains(ids.get(i));
+        }
+      }
+      for (int p = 0; p < v.partitionCount(); p++) {
+        Holders h = v.assignments().holders(p);
+        int partition = p;
+        assertThat(h.pending()).as(() -> describe(partition)).isEmpty();
+        assertThat(h.owner()).as(() -> describe(partition)).isEqualTo(v.target().owner(p));
+        assertThat(h.backups()).as(() -> describe(partition)).containsExactlyInAnyOrderElementsOf(v.target().backups(p));
+      }
+      return null;
+    });
+  }
+
+  /** Partition {@code p} as every running node's replica core sees it, a line each (for failure messages). */
+  String describe(int p) {
+    StringBuilder b = new StringBuilder("partition " + p + ":");
+    for (int i = 0; i < nodes.length; i++) {
+      if (running(i) && nodes[i].caches() != null) {
+        b.append("\n  ").append(await(nodes[i].caches().describe(p)));
+      }
+    }
+    return b.toString();
+  }
+
   ClusterCacheService caches(int i) {
     return node(i).caches();
   }
@@ -132,7 +185,7 @@ final class CacheCluster implements AutoCloseable {
       long incarnation = view.member(ids.get(i)).map(m -> m.incarnation() + 1).orElse(1L);
       view.set(new Member(ids.get(i), MemberStatus.ALIVE, incarnation, MemberMetadata.of(address)));
     }
-    nodes[i] = new Node(ids.get(i), vertx, transport, null, null, null);
+    nodes[i] = new Node(ids.get(i), vertx, transport, null, null, null, null);
   }
 
   void startRestOf(int i) {
@@ -148,12 +201,12 @@ final class CacheCluster implements AutoCloseable {
     await(n.vertx().deployVerticle(c));
     primitives.start();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    CacheSettings cacheSettings = new CacheSettings(dir, 1024, 1 << 20, StoreSettings.defaults(), 271);
+    CacheSettings cacheSettings = new CacheSettings(dir, 1024, 1 << 20, store, 271);
     CacheService engine = await(CacheServices.openForCluster(n.vertx(), cacheSettings, registry));
     ClusterCacheService caches = await(CacheServices.startCluster(n.vertx(), engine, settings, List.of(),
         new CacheServices.Cluster(ids.get(i), c, primitives, machine, map, n.transport(), views[i]), registry,
         reason -> { throw new IllegalStateException(reason); }));
-    nodes[i] = new Node(n.id(), n.vertx(), n.transport(), c, primitives, caches);
+    nodes[i] = new Node(n.id(), n.vertx(), n.transport(), c, primitives, caches, registry);
   }
 
   @Override

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cairn.cache.CacheSpec.Capacity;
 import io.cairn.cache.CacheSpec.StoreKind;
 import io.cairn.cache.cluster.ClusterView;
-import io.cairn.cache.cluster.Holders;
 import io.cairn.cache.partition.Partitioner;
 import io.cairn.coordination.linearizability.CheckResult;
 import io.cairn.coordination.linearizability.History;
@@ -74,7 +73,7 @@ class CacheLinearizabilityIT {
       }
       CacheCluster.await(cluster.caches(0).define("c", new CacheSpec(Capacity.entries(100_000), null,
           store ? StoreKind.JDBC : StoreKind.NONE, 1)));
-      settled(cluster);
+      cluster.awaitSettled();
       List<Thread> clients = new ArrayList<>();
       for (int c = 0; c < CLIENTS; c++) {
         int client = c;
@@ -103,7 +102,7 @@ class CacheLinearizabilityIT {
           Thread.sleep(500 + random.nextInt(1500));
           cluster.faults.heal();
         }
-        settled(cluster);
+        cluster.awaitSettled();
       }
       cluster.faults.heal();
       running.set(false);
@@ -167,26 +166,6 @@ class CacheLinearizabilityIT {
       }
     }
     throw new IllegalStateException("no node runs");
-  }
-
-  /** Waits until every running node serves, and every partition has its target owner, a backup, nothing pending. */
-  private static void settled(CacheCluster cluster) {
-    CacheCluster.eventually(() -> {
-      for (int i = 0; i < cluster.size(); i++) {
-        if (cluster.running(i)) {
-          assertThat(cluster.caches(i).serving()).as(cluster.ids.get(i) + " serves").isTrue();
-        }
-      }
-      ClusterView v = cluster.caches(anyRunning(cluster)).view();
-      assertThat(v.target()).isNotNull();
-      for (int p = 0; p < v.partitionCount(); p++) {
-        Holders h = v.assignments().holders(p);
-        assertThat(h.pending()).as("partition " + p).isEmpty();
-        assertThat(h.owner()).as("partition " + p).isEqualTo(v.target().owner(p));
-        assertThat(h.backups()).as("partition " + p).hasSize(1);
-      }
-      return null;
-    });
   }
 
   private static void runClient(CacheCluster cluster, HistoryRecorder<Op, Object> recorder, int client,

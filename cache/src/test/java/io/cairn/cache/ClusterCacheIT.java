@@ -8,14 +8,22 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.cairn.cache.CacheSettings.StoreSettings;
 import io.cairn.cache.CacheSpec.Capacity;
 import io.cairn.cache.CacheSpec.StoreKind;
 import io.cairn.cache.cluster.ClusterView;
-import io.cairn.cache.cluster.Holders;
 import io.cairn.cache.partition.Partitioner;
+import io.cairn.cache.testing.PostgresServer;
+import io.cairn.membership.NodeId;
 import io.cairn.membership.transport.Faults;
+import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,27 +54,8 @@ class ClusterCacheIT {
     return e == null ? null : new String(e.value(), StandardCharsets.UTF_8);
   }
 
-  /** Waits until every running node serves and the holders match the target. */
   private void settled() {
-    eventually(() -> {
-      for (int i = 0; i < cluster.size(); i++) {
-        if (cluster.running(i)) {
-          assertThat(cluster.caches(i).serving()).as(cluster.ids.get(i) + " serves").isTrue();
-        }
-      }
-      int any = 0;
-      while (!cluster.running(any)) {
-        any++;
-      }
-      ClusterView v = cluster.caches(any).view();
-      assertThat(v.target()).isNotNull();
-      for (int p = 0; p < v.partitionCount(); p++) {
-        Holders h = v.assignments().holders(p);
-        assertThat(h.pending()).as("partition " + p).isEmpty();
-        assertThat(h.owner()).as("partition " + p).isEqualTo(v.target().owner(p));
-      }
-      return null;
-    });
+    cluster.awaitSettled();
   }
 
   @Test
@@ -143,28 +132,25 @@ class ClusterCacheIT {
       await(cluster.caches(0).define("c", new CacheSpec(Capacity.entries(1000), null, StoreKind.NONE, 1)));
       settled();
       ClusterView v = cluster.caches(0).view();
-      Partitioner partitioner = new Partitioner(v.partitionCount());
-      String key = null;
-      for (int k = 0; key == null; k++) {
-        if (cluster.ids.get(0).equals(v.assignments().holders(partitioner.partitionOf("k" + k)).owner())) {
-          key = "k" + k;
-        }
-      }
-      String written = key;
-      RequestIds.within("put-7f3a", () -> await(cluster.caches(1).put("c", written, bytes("v"), "text/plain", null,
-          Precondition.NONE)));
-      RequestIds.within("get-7f3a", () -> await(cluster.caches(2).get("c", written)));
+      String written = "k0";
+      int owner = cluster.ids.indexOf(v.assignments().holders(new Partitioner(v.partitionCount()).partitionOf(written))
+          .owner());
+      NodeId writer = cluster.ids.get((owner + 1) % 3);
+      NodeId reader = cluster.ids.get((owner + 2) % 3);
+      RequestIds.within("put-7f3a", () -> await(cluster.caches((owner + 1) % 3).put("c", written, bytes("v"),
+          "text/plain", null, Precondition.NONE)));
+      RequestIds.within("get-7f3a", () -> await(cluster.caches((owner + 2) % 3).get("c", written)));
       List<String> many = new ArrayList<>();
       for (int k = 0; k < 100; k++) {
         many.add("k" + k);
       }
-      RequestIds.within("bulk-7f3a", () -> await(cluster.caches(1).getAll("c", many)));
+      RequestIds.within("bulk-7f3a", () -> await(cluster.caches((owner + 1) % 3).getAll("c", many)));
       eventually(() -> {
-        assertThat(forwarded(appender, "put-7f3a")).containsExactly("Put from " + cluster.ids.get(1) + ": ok");
-        assertThat(forwarded(appender, "get-7f3a")).containsExactly("Get from " + cluster.ids.get(2) + ": ok");
+        assertThat(forwarded(appender, "put-7f3a")).containsExactly("Put from " + writer + ": ok");
+        assertThat(forwarded(appender, "get-7f3a")).containsExactly("Get from " + reader + ": ok");
         // a bulk read asks each other owner once, for all its keys
         assertThat(forwarded(appender, "bulk-7f3a")).containsExactlyInAnyOrder(
-            "GetAll from " + cluster.ids.get(1) + ": ok", "GetAll from " + cluster.ids.get(1) + ": ok");
+            "GetAll from " + writer + ": ok", "GetAll from " + writer + ": ok");
         return null;
       });
     } finally {
@@ -186,5 +172,71 @@ class ClusterCacheIT {
       }
     }
     return lines;
+  }
+
+  @Test
+  void aSharedStoreIsWrittenOnceByTheOwnerAndAMissIsLoadedOnceByTheOwner() throws Exception {
+    try (PostgresServer postgres = PostgresServer.launch()) {
+      try {
+        StoreSettings shared = new StoreSettings(postgres.jdbcUrl(), postgres.user(), null, 4, Duration.ofSeconds(5), 5,
+            Duration.ofSeconds(5), Duration.ofMinutes(1));
+        cluster = new CacheCluster(3, dir, new Faults(1), CacheCluster.fastSettings(), shared);
+        cluster.startAll();
+        await(cluster.caches(0).define("pg", new CacheSpec(Capacity.entries(1000), null, StoreKind.JDBC, 1)));
+        settled();
+        double writes = storeCalls(-1, "write");
+        for (int k = 0; k < 60; k++) {
+          await(cluster.caches(k % 3).put("pg", "k" + k, bytes("v" + k), "text/plain", null, Precondition.NONE));
+        }
+        // one store write per write, by the owner: the backups keep no rows of their own
+        assertThat(storeCalls(-1, "write") - writes).isEqualTo(60);
+        int partition = new Partitioner(cluster.caches(0).view().partitionCount()).partitionOf("direct");
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), "");
+            Statement st = c.createStatement()) {
+          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM cairn_entries WHERE cache_name = 'pg'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(60);
+          }
+          // a row that no node has in memory
+          st.executeUpdate("INSERT INTO cairn_entries (cache_name, entry_key, value, content_type, version, expires_at,"
+              + " part) VALUES ('pg', 'direct', convert_to('from the database', 'UTF8'), 'text/plain', 7, NULL, "
+              + partition + ")");
+        }
+        int owner = cluster.ids.indexOf(cluster.caches(0).view().assignments().holders(partition).owner());
+        double[] loads = new double[3];
+        for (int i = 0; i < 3; i++) {
+          loads[i] = storeCalls(i, "load");
+        }
+        // thirty readers on every node at once: the owner loads the row once, for all of them
+        List<Future<Entry>> reads = new ArrayList<>();
+        for (int r = 0; r < 30; r++) {
+          reads.add(cluster.caches(r % 3).get("pg", "direct"));
+        }
+        for (Future<Entry> read : reads) {
+          Entry e = await(read);
+          assertThat(text(e)).isEqualTo("from the database");
+          assertThat(e.version()).isEqualTo(7);
+        }
+        for (int i = 0; i < 3; i++) {
+          assertThat(storeCalls(i, "load") - loads[i]).as("loads at " + cluster.ids.get(i))
+              .isEqualTo(i == owner ? 1 : 0);
+        }
+      } finally {
+        stop(); // before the database
+        cluster = null;
+      }
+    }
+  }
+
+  /** Successful store calls of kind {@code op} at node {@code i} ({@code -1}: all nodes). */
+  private double storeCalls(int i, String op) {
+    double n = 0;
+    for (int j = 0; j < cluster.size(); j++) {
+      if ((i < 0 || i == j) && cluster.running(j)) {
+        n += cluster.node(j).registry().find("cairn.store.calls").tag("op", op).tag("outcome", "success").timers()
+            .stream().mapToLong(t -> t.count()).sum();
+      }
+    }
+    return n;
   }
 }

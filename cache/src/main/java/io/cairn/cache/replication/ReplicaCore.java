@@ -348,6 +348,38 @@ public final class ReplicaCore {
     return Set.copyOf(handOvers.keySet());
   }
 
+  /**
+   * What this node is doing about {@code partition}, for diagnostics: its view's holders, its
+   * syncs (stage, chunk, unacknowledged writes, proposal), hand-over and writes in flight.
+   */
+  public String describe(long now, int partition) {
+    StringBuilder b = new StringBuilder().append(self).append(" at revision ").append(view.revision())
+        .append(" epoch ").append(view.formed() ? view.assignments().epoch() : 0);
+    if (!view.formed() || partition < 0 || partition >= view.partitionCount()) {
+      return b.append(": no such partition in its view").toString();
+    }
+    b.append(", lease ").append(leaseValid(now) ? "valid" : "not valid").append(", minRevision ")
+        .append(minRevision).append(": ").append(view.assignments().holders(partition));
+    if (view.target() != null) {
+      b.append(", target owner ").append(view.target().owner(partition));
+    }
+    b.append(", in flight ").append(inFlight.length > partition ? inFlight[partition] : 0);
+    for (Sync s : syncs.getOrDefault(partition, Map.of()).values()) {
+      b.append(", sync ").append(s.id).append(' ');
+      describe(b, s);
+    }
+    HandOver h = handOvers.get(partition);
+    if (h != null) {
+      b.append(", hand-over ").append(h.command).append(h.out ? " out" : "").append(h.retrying ? " retrying" : "")
+          .append(" settled at ").append(h.settledAt);
+    }
+    Receiving r = receiving.get(partition);
+    if (r != null) {
+      b.append(", receiving ").append(r);
+    }
+    return b.toString();
+  }
+
   /** The session this node's lease belongs to, or 0 before it has one. */
   public long leaseSession() {
     return leaseKnown ? leaseSession : 0;
@@ -873,13 +905,21 @@ public final class ReplicaCore {
     StringBuilder out = new StringBuilder("writes " + writes.size() + ", syncs [");
     for (Map<NodeId, Sync> bySync : syncs.values()) {
       for (Sync s : bySync.values()) {
-        out.append("p").append(s.partition).append("->").append(s.target).append(' ').append(s.stage)
-            .append(" seq ").append(s.seq).append(" unacked ").append(s.unacked.keySet())
-            .append(s.out == null ? "" : " out " + s.out).append(s.promoting ? " promoting" : "").append("; ");
+        out.append("p").append(s.partition).append(' ');
+        describe(out, s);
+        out.append("; ");
       }
     }
     out.append("], hand-overs ").append(handOvers.keySet()).append(", deferred ").append(deferred.size());
     return out.toString();
+  }
+
+  private static void describe(StringBuilder b, Sync s) {
+    b.append("to ").append(s.target).append(' ').append(s.stage).append(" seq ").append(s.seq)
+        .append(s.reading ? " reading" : "").append(" unacked ").append(s.unacked.keySet())
+        .append(s.out == null ? "" : " out " + s.out).append(s.promoting ? " promoting" : "")
+        .append(s.handOver ? " handing over" : "").append(s.proposalOut ? " proposal out" : "")
+        .append(s.proposalRetry ? " proposal retry" : "");
   }
 
   /** Whether write {@code writeId} may still be sent: in flight, or owed to a pending replica. */

@@ -73,6 +73,8 @@ final class ReplicationSim {
   final SplittableRandom random;
   final SimClock clock;
   final SimScheduler sched;
+  /** When the last fault scheduled so far is over (a crashed node restarted, a pause ended, a cut healed). */
+  private long faultsOverAt;
   final SimTrace trace = new SimTrace();
   final SimNetwork<Object> net;
   final Partitioner partitioner = new Partitioner(PARTITIONS);
@@ -140,7 +142,7 @@ final class ReplicationSim {
     net.heal();
     group.available = true;
     clientsOn = false;
-    long quiet = sched.now() + 10_000 * MS;
+    long quiet = Math.max(sched.now(), faultsOverAt) + 10_000 * MS;
     while (sched.now() < quiet && sched.step()) {
       steps++;
     }
@@ -152,7 +154,8 @@ final class ReplicationSim {
       for (SimNode node : nodes) {
         cores.append("\n  ").append(node.id).append(": ").append(node.up() ? node.core.describe() : "down");
       }
-      throw new IllegalStateException("STUCK: ten quiet seconds after the faults ended, " + v + cores);
+      throw new IllegalStateException("STUCK: ten quiet seconds after the faults ended (at "
+          + Duration.ofNanos(sched.now()) + "), " + v + cores);
     }
     for (int p = 0; p < PARTITIONS; p++) {
       NodeId owner = v.assignments().owner(p);
@@ -166,8 +169,11 @@ final class ReplicationSim {
 
   private void scheduleFaults(long length) {
     long t = 2_000 * MS;
-    while (t < length) {
+    while (true) {
       t += (500 + random.nextLong(4_000)) * MS;
+      if (t >= length) {
+        return; // every fault starts within the run; the quiet period starts once the last one is over
+      }
       int kind = random.nextInt(6);
       sched.at(t, () -> fault(kind));
     }
@@ -180,14 +186,14 @@ final class ReplicationSim {
         if (victim.up()) {
           trace.record(sched.now(), "CRASH", victim.id, null, null);
           victim.crash();
-          sched.after((300 + random.nextLong(3_000)) * MS, victim::start);
+          sched.after(lasting((300 + random.nextLong(3_000)) * MS), victim::start);
         }
       }
       case 1 -> { // pause, sometimes past the lease
         if (victim.up()) {
           long d = (200 + random.nextLong(random.nextBoolean() ? 1_000 : 5_000)) * MS;
           trace.record(sched.now(), "PAUSE", victim.id, null, d / MS + " ms");
-          victim.pausedUntil = now() + d;
+          victim.pausedUntil = now() + lasting(d);
         }
       }
       case 2 -> { // partition: a random side against the rest, the group on one of them
@@ -199,7 +205,7 @@ final class ReplicationSim {
         if (!a.isEmpty() && !b.isEmpty()) {
           trace.record(sched.now(), "PARTITION", a, b, null);
           net.partition(a.stream().mapToInt(Integer::intValue).toArray(), b.stream().mapToInt(Integer::intValue).toArray());
-          sched.after((300 + random.nextLong(4_000)) * MS, () -> {
+          sched.after(lasting((300 + random.nextLong(4_000)) * MS), () -> {
             trace.record(sched.now(), "HEAL", null, null, null);
             net.heal();
           });
@@ -211,7 +217,7 @@ final class ReplicationSim {
           trace.record(sched.now(), "GROUP-DOWN", null, null, d / MS + " ms");
           group.available = false;
           long since = now();
-          sched.after(d, () -> {
+          sched.after(lasting(d), () -> {
             group.available = true;
             group.clockStoodStill(now() - since);
             trace.record(sched.now(), "GROUP-UP", null, null, null);
@@ -220,6 +226,12 @@ final class ReplicationSim {
       }
       default -> { } // nothing: quiet periods
     }
+  }
+
+  /** A fault that lasts {@code nanos} from now: the quiet period cannot start before it is over. */
+  private long lasting(long nanos) {
+    faultsOverAt = Math.max(faultsOverAt, sched.now() + nanos);
+    return nanos;
   }
 
   /** After every step: never two nodes that would serve one partition. */
