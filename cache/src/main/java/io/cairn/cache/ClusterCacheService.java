@@ -77,6 +77,8 @@ import org.slf4j.LoggerFactory;
 public final class ClusterCacheService implements CacheService {
   private static final Logger log = LoggerFactory.getLogger(ClusterCacheService.class);
   private static final long SHORT_WAIT_MILLIS = 20;
+  /** The most a bulk read's reply carries (well inside a transport frame); the other keys are read alone. */
+  private static final long BULK_REPLY_BYTES = 4 << 20;
   private static final long NO_LEASE_WAIT_MILLIS = 100;
   /** A request whose owner has no valid lease fails after this much, not the whole request timeout. */
   private static final long NO_LEASE_GIVE_UP_NANOS = Duration.ofSeconds(2).toNanos();
@@ -769,7 +771,10 @@ public final class ClusterCacheService implements CacheService {
         t instanceof ReplicaShell.NotServed ns ? refusal(ns.admission) : failure(f, t)));
   }
 
-  /** Reads each key of a bulk read that this node serves; marks the others for the sender to route. */
+  /**
+   * Reads each key of a bulk read that this node serves; marks the others for the sender to route,
+   * and those that would make the reply longer than {@link #BULK_REPLY_BYTES} for it to read alone.
+   */
   private Future<Buffer> serveBulk(Forward f, GetAll g) {
     List<Future<Entry>> reads = new ArrayList<>(g.keys().size());
     for (String key : g.keys()) {
@@ -780,10 +785,13 @@ public final class ClusterCacheService implements CacheService {
       Buffer out = CacheWire.ok();
       for (Future<Entry> read : reads) {
         if (read.succeeded()) {
-          if (read.result() == null) {
+          Entry e = read.result();
+          if (e == null) {
             out.appendByte(CacheWire.BULK_ABSENT);
+          } else if (out.length() + e.value().length + e.key().length() * 3L + 1024 > BULK_REPLY_BYTES) {
+            out.appendByte(CacheWire.BULK_NOT_SERVED);
           } else {
-            CacheWire.entry(out.appendByte(CacheWire.BULK_FOUND), read.result());
+            CacheWire.entry(out.appendByte(CacheWire.BULK_FOUND), e);
           }
         } else if (read.cause() instanceof ReplicaShell.NotServed) {
           out.appendByte(CacheWire.BULK_NOT_SERVED);

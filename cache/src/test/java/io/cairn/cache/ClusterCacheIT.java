@@ -25,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,6 +94,18 @@ class ClusterCacheIT {
         assertThat(e.version()).isEqualTo(versions.get(k));
       });
     }
+    // a bulk read larger than one reply: an owner sends what fits, the rest is read key by key
+    List<String> big = new ArrayList<>();
+    for (int k = 0; k < 30; k++) {
+      byte[] value = new byte[512 * 1024];
+      Arrays.fill(value, (byte) k);
+      await(cluster.caches(k % 3).put("c", "big" + k, value, "application/octet-stream", null, Precondition.NONE));
+      big.add("big" + k);
+    }
+    Map<String, Entry> bigs = await(cluster.caches(0).getAll("c", big));
+    assertThat(bigs.keySet()).containsExactlyElementsOf(big);
+    bigs.forEach((k, e) -> assertThat(e.value()).hasSize(512 * 1024)
+        .containsOnly((byte) Integer.parseInt(k.substring(3))));
     // a compare-and-set through another node than the one that wrote
     CacheService.PutResult cas = await(cluster.caches(1).put("c", "k0", bytes("new"), "text/plain", null,
         Precondition.ifMatch(versions.get("k0"))));
