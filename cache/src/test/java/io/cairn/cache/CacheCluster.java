@@ -167,8 +167,13 @@ final class CacheCluster implements AutoCloseable {
     return b.toString();
   }
 
+  /** Node {@code i}'s caches; an {@link IllegalStateException} while it is down or still starting. */
   ClusterCacheService caches(int i) {
-    return node(i).caches();
+    ClusterCacheService caches = node(i).caches();
+    if (caches == null) {
+      throw new IllegalStateException(ids.get(i) + " is still starting");
+    }
+    return caches;
   }
 
   void startTransportOf(int i) {
