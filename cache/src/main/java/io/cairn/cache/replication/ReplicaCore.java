@@ -802,6 +802,9 @@ public final class ReplicaCore {
     if (handOver && syncs.getOrDefault(s.partition, Map.of()).size() > 1) {
       return; // the other replicas being filled would have to start over with the new owner: first them
     }
+    if (handOver && handOvers.containsKey(s.partition)) {
+      return; // another hand-over of the partition (a transfer to a backup) first: its outcome decides
+    }
     Synced report = new Synced(s.partition, self, leaseSession, s.target, s.targetSession, handOver);
     s.stage = Stage.REPORT;
     s.proposal = report;
