@@ -421,8 +421,17 @@ final class ReplicaShell extends VerticleBase {
 
   /** A view from either source (on this context): the newer one wins. */
   private void viewChanged(ClusterView v) {
-    if (v.revision() <= core.view().revision()) {
+    ClusterView before = core.view();
+    if (v.revision() <= before.revision()) {
       return;
+    }
+    if (log.isDebugEnabled() && before.formed() && v.formed() && before.partitionCount() == v.partitionCount()) {
+      for (int p = 0; p < v.partitionCount(); p++) {
+        if (!before.assignments().holders(p).equals(v.assignments().holders(p))) {
+          log.debug("{} view {} epoch {}: partition {} {} -> {}", self, v.revision(), v.assignments().epoch(), p,
+              before.assignments().holders(p), v.assignments().holders(p));
+        }
+      }
     }
     core.viewChanged(System.nanoTime(), v);
     if (v.revision() > lastRevisionApplied) {

@@ -126,19 +126,24 @@ final class CacheCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until every running node serves, the target gives every running node partitions, and
-   * each partition's holders are the target's (its owner and backups, nothing pending).
+   * Waits until every running node serves and has the same, newest view of the cluster map, in
+   * which the target gives every running node partitions and each partition's holders are the
+   * target's (its owner and backups, nothing pending). One node's view alone could be behind, and
+   * show as settled a map that a later change (an expired lease) has unsettled.
    */
   void awaitSettled() {
     eventually(() -> {
-      int any = -1;
+      ClusterView v = null;
       for (int i = 0; i < nodes.length; i++) {
         if (running(i)) {
           assertThat(caches(i).serving()).as(ids.get(i) + " serves").isTrue();
-          any = any < 0 ? i : any;
+          ClusterView mine = caches(i).view();
+          if (v != null) {
+            assertThat(mine.revision()).as(ids.get(i) + "'s view").isEqualTo(v.revision());
+          }
+          v = mine;
         }
       }
-      ClusterView v = caches(any).view();
       assertThat(v.target()).isNotNull();
       for (int i = 0; i < nodes.length; i++) {
         if (running(i)) {
@@ -150,7 +155,8 @@ final class CacheCluster implements AutoCloseable {
         int partition = p;
         assertThat(h.pending()).as(() -> describe(partition)).isEmpty();
         assertThat(h.owner()).as(() -> describe(partition)).isEqualTo(v.target().owner(p));
-        assertThat(h.backups()).as(() -> describe(partition)).containsExactlyInAnyOrderElementsOf(v.target().backups(p));
+        assertThat(h.backups()).as(() -> describe(partition))
+            .containsExactlyInAnyOrderElementsOf(v.target().backups(p));
       }
       return null;
     });

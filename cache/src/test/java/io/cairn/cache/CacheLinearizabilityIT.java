@@ -48,6 +48,13 @@ class CacheLinearizabilityIT {
   private static final int CLIENTS = 4;
   private static final List<String> KEYS = List.of("x", "y", "z", "w");
   private static final Duration OP_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * A 4 s lease: five nodes share this JVM and two cores, and with the 2 s of the fast settings a
+   * stall of the whole process now and then ended a lease nobody had cut, a second failure beside
+   * the nemesis's one (a backup gone just before its owner was crashed), more than one backup covers.
+   */
+  private static final ClusterSettings SETTINGS = new ClusterSettings("", Duration.ofSeconds(4),
+      Duration.ofSeconds(10), Duration.ofSeconds(1), 8, Duration.ofSeconds(30));
 
   @TempDir
   Path dir;
@@ -64,7 +71,7 @@ class CacheLinearizabilityIT {
     List<String> log = new ArrayList<>();
     AtomicInteger values = new AtomicInteger();
 
-    try (CacheCluster cluster = new CacheCluster(5, dir, new Faults(random.nextLong()), CacheCluster.fastSettings())) {
+    try (CacheCluster cluster = new CacheCluster(5, dir, new Faults(random.nextLong()), SETTINGS)) {
       for (int i = 0; i < 4; i++) {
         cluster.startTransportOf(i);
       }
@@ -129,6 +136,11 @@ class CacheLinearizabilityIT {
     NodeId owner = v.assignments().owner(p);
     int i = cluster.ids.indexOf(owner);
     if (i < 0 || !cluster.running(i)) {
+      return;
+    }
+    if (v.assignments().holders(p).backups().isEmpty()) {
+      // one failure at a time: a lease ran out since the partitions settled, and the backup is gone
+      log.add("(no crash of " + owner + ": " + key + "'s partition has no backup now)");
       return;
     }
     log.add("crash " + owner + " (owner of " + key + ")");

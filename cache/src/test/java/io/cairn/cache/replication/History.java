@@ -33,6 +33,11 @@ final class History {
     long assigned;
     /** How many nodes held an acknowledged write (the owner and its backups). */
     int replicas;
+    /**
+     * The failures counted when the owner acknowledged the write (before its answer reached the
+     * client, which may be later), or -1: from then on at most the cache's backups may fail.
+     */
+    long failuresAtAck = -1;
     OpResult result;
 
     Op(ClientOp op, long invoke, long failures) {
@@ -77,6 +82,14 @@ final class History {
       throw new IllegalStateException("op " + opId + " executed twice: versions " + o.assigned + " and " + version);
     }
     o.assigned = version;
+  }
+
+  /** The owner acknowledged write {@code opId} when {@code failures} had been counted. */
+  void acknowledged(long opId, long failures) {
+    Op o = byId.get(opId);
+    if (o != null && o.failuresAtAck < 0) {
+      o.failuresAtAck = failures;
+    }
   }
 
   void complete(Op o, OpResult r, long now, long failures) {
@@ -149,7 +162,9 @@ final class History {
       }
       // the guarantee: the cache's backups, or fewer when fewer nodes held the write
       int survives = Math.min(latest == null ? 0 : latest.replicas, backups + 1);
-      if (latest != null && r.failuresAtComplete - latest.failuresAtComplete < survives) {
+      long failuresSince = latest == null ? 0 : r.failuresAtComplete
+          - (latest.failuresAtAck >= 0 ? latest.failuresAtAck : latest.failuresAtComplete);
+      if (latest != null && failuresSince < survives) {
         boolean fresh;
         if (v != 0) {
           fresh = Math.abs(v) >= latest.assigned;
@@ -162,8 +177,8 @@ final class History {
         }
         if (!fresh) {
           throw new IllegalStateException("A LOST OR STALE WRITE on " + key + ": " + r + " began after " + latest
-              + " was acknowledged by " + latest.replicas + " node(s), with " + (r.failuresAtComplete
-              - latest.failuresAtComplete) + " failure(s) since");
+              + " was acknowledged by " + latest.replicas + " node(s), with " + failuresSince
+              + " failure(s) since its owner acknowledged it");
         }
       }
     }

@@ -877,6 +877,9 @@ final class ReplicationSim {
       }
       releaseKey(key);
       int replicas = 1 + core.view().assignments().holders(partitioner.partitionOf(key)).backups().size();
+      if (ok) {
+        history.acknowledged(w.op().id(), failures); // the failures that may take it start here
+      }
       w.reply().accept(new FwdRep(0, new OpResult(w.version(), null, !ok, replicas), null));
     }
 
