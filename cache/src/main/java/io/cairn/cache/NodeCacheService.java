@@ -736,21 +736,24 @@ final class NodeCacheService implements CacheService {
   }
 
   private Future<Void> dropPartition(int partition, boolean forgetDeletes) {
-    for (CacheHandle h : caches.values()) {
-      for (String key : h.local.keys()) {
-        if (partitioner.partitionOf(key) == partition) {
-          h.local.invalidate(key);
+    Context context = Vertx.currentContext();
+    // a pass over every key in memory: on a worker thread, never an event loop (a node holding
+    // hundreds of thousands of entries drops dozens of partitions when another joins)
+    Future<Void> memory = vertx.executeBlocking(() -> {
+      for (CacheHandle h : caches.values()) {
+        h.local.forEachKey(key -> {
+          if (partitioner.partitionOf(key) == partition) {
+            h.local.invalidate(key);
+          }
+        });
+        if (forgetDeletes) {
+          h.deletes.prune(System.nanoTime(), key -> partitioner.partitionOf(key) == partition);
         }
       }
-      if (forgetDeletes) {
-        h.deletes.prune(System.nanoTime(), key -> partitioner.partitionOf(key) == partition);
-      }
-    }
-    if (settings.sharedStore()) {
-      return Future.succeededFuture();
-    }
-    Context context = Vertx.currentContext();
-    return onContext(context, store.deletePartition(partition).mapEmpty());
+      return null;
+    }, false);
+    return onContext(context, settings.sharedStore() ? memory
+        : memory.compose(v -> store.deletePartition(partition).mapEmpty()));
   }
 
   /**
@@ -776,19 +779,27 @@ final class NodeCacheService implements CacheService {
    * of values; {@code cursor} moves past them, and says when nothing is left.
    */
   Future<List<Change>> readChunk(int partition, ChunkCursor cursor, int maxItems, long maxBytes) {
-    List<Change> out = new ArrayList<>();
     if (cursor.memoryKeys == null) {
-      cursor.memoryKeys = new ArrayList<>();
-      for (CacheHandle h : caches.values()) {
-        if (h.spec.store() == StoreKind.NONE) {
-          for (String key : h.local.keys()) {
-            if (partitioner.partitionOf(key) == partition) {
-              cursor.memoryKeys.add(new String[] {h.name, key});
-            }
+      // the partition's keys of memory-only caches: a pass over every key in memory, on a worker thread
+      Context context = Vertx.currentContext();
+      return onContext(context, vertx.executeBlocking(() -> {
+        List<String[]> keys = new ArrayList<>();
+        for (CacheHandle h : caches.values()) {
+          if (h.spec.store() == StoreKind.NONE) {
+            h.local.forEachKey(key -> {
+              if (partitioner.partitionOf(key) == partition) {
+                keys.add(new String[] {h.name, key});
+              }
+            });
           }
         }
-      }
+        return keys;
+      }, false).compose(keys -> {
+        cursor.memoryKeys = keys;
+        return readChunk(partition, cursor, maxItems, maxBytes);
+      }));
     }
+    List<Change> out = new ArrayList<>();
     long bytes = 0;
     while (cursor.next < cursor.memoryKeys.size() && out.size() < maxItems && bytes < maxBytes) {
       String[] ck = cursor.memoryKeys.get(cursor.next++);

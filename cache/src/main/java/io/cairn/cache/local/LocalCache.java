@@ -24,6 +24,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -198,6 +199,17 @@ public final class LocalCache {
   /** The capacity in force. */
   public Capacity capacity() {
     return capacity;
+  }
+
+  /**
+   * Calls {@code action} with each key that has a mapping in memory now (or a load under way), in
+   * no particular order, without copying the key set: weakly consistent, as Caffeine's iterators
+   * are. Any thread; for the scans of whole partitions, which belong on a worker thread.
+   */
+  public void forEachKey(Consumer<String> action) {
+    for (String key : cache.asMap().keySet()) {
+      action.accept(key);
+    }
   }
 
   /** A snapshot of the keys whose entries are in memory now, in no particular order. */
