@@ -21,8 +21,9 @@
 #   put-wt        Cairn PUT, write-through (owner's SQLite, fsync per commit, + one backup)
 # A case's figure combines its three wrk processes: req/s summed, p50 the median of the three
 # p50s, p99 the largest of the three p99s, non-2xx and socket errors summed. Also the CPU time of
-# the system's server processes per request (from /proc/PID/stat). Prints one line per run and a
-# Markdown table of medians with the ratio to the ceiling of the same run.
+# the system's server processes per request (from /proc/PID/stat), and for Cairn the mean of
+# cairn_cache_replication_seconds over the run's writes (all three nodes). Prints one line per
+# run and a Markdown table of medians with the ratio to the ceiling of the same run.
 #
 # Needs: wrk, curl, jq, a JDK 17, ../shared/peers built with HZ_VERSION (PEERS_BUILD).
 # Settings: REPS (3), DURATION (10s), WARMUP (10s), CONNS (32: 11+11+10), KEYS (1000),
@@ -115,8 +116,21 @@ pids_of() { # pids_of CASE
   esac
 }
 
+# replication_sum_count: "sum_seconds count" of cairn_cache_replication_seconds over a, b, c
+# (from a write's local step to every replica's acknowledgement, at the owner).
+replication_sum_count() {
+  local id s=0 c=0 x
+  for id in a b c; do
+    x=$(curl -sf -m 5 "$(node_url "$id")/metrics" | awk '$1 ~ /^cairn_cache_replication_seconds_sum/ {s += $NF} $1 ~ /^cairn_cache_replication_seconds_count/ {c += $NF} END {printf "%.6f %.0f", s, c}') || true
+    [[ $x == *" "* ]] || continue
+    s=$(awk -v a="$s" -v b="${x% *}" 'BEGIN{printf "%.6f", a + b}'); c=$((c + ${x#* }))
+  done
+  echo "$s $c"
+}
+
 # run CASE DURATION: three wrk processes at once, one per node; prints
-# "CASE rps p50 p99 requests non2xx errors server_cpu_us_per_request rps1/rps2/rps3".
+# "CASE rps p50 p99 requests non2xx errors server_cpu_us_per_request rps1/rps2/rps3 repl_ms", the
+# last the mean of cairn_cache_replication_seconds over the writes of the run ("-" without any).
 run() {
   local name=$1 duration=$2 method path urls=() body=() i conns pids c0 c1 out
   case $name in
@@ -129,6 +143,8 @@ run() {
     *) die "unknown case $name" ;;
   esac
   pids=$(pids_of "$name")
+  local r0 r1
+  r0=$(replication_sum_count)
   c0=$(cpu_ticks $pids)
   local wrk_pids=()
   for i in 0 1 2; do
@@ -139,13 +155,16 @@ run() {
   done
   wait "${wrk_pids[@]}" || true
   c1=$(cpu_ticks $pids)
+  r1=$(replication_sum_count)
   for i in 0 1 2; do grep -q '^RESULT' "$WORK/wrk.$i" || { cat "$WORK/wrk.$i" >&2; die "wrk failed in $name"; }; done
-  cat "$WORK"/wrk.[012] | grep '^RESULT' | sed -E 's/[a-z0-9_]+=//g' | awk -v n="$name" -v cpu=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
+  cat "$WORK"/wrk.[012] | grep '^RESULT' | sed -E 's/[a-z0-9_]+=//g' | awk -v n="$name" -v r0="$r0" -v r1="$r1" -v cpu=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
     { rps += $2; p50[NR] = $3; if ($4 > p99) p99 = $4; req += $5; non += $6; err += $7; each = each (NR > 1 ? "/" : "") sprintf("%.0f", $2) }
-    END { if (p50[1] > p50[2]) { t = p50[1]; p50[1] = p50[2]; p50[2] = t }
+    END { split(r0, x0, " "); split(r1, x1, " "); dc = x1[2] - x0[2]
+          repl = dc > 0 ? sprintf("%.3f", (x1[1] - x0[1]) * 1000 / dc) : "-"
+          if (p50[1] > p50[2]) { t = p50[1]; p50[1] = p50[2]; p50[2] = t }
           if (p50[2] > p50[3]) { p50[2] = p50[3] }
           if (p50[1] > p50[2]) { p50[2] = p50[1] }
-          printf "%s %.1f %.3f %.3f %d %d %d %.1f %s\n", n, rps, p50[2], p99, req, non, err, req ? cpu / hz * 1e6 / req : 0, each }'
+          printf "%s %.1f %.3f %.3f %d %d %d %.1f %s %s\n", n, rps, p50[2], p99, req, non, err, req ? cpu / hz * 1e6 / req : 0, each, repl }'
 }
 
 RESULTS="$WORK/results.txt"
@@ -183,5 +202,5 @@ done
 echo
 echo "Per repetition (req/s summed over the three wrk, and each wrk's share):"
 for c in "${CASES[@]}"; do
-  echo "- $c: $(awk -v c="$c" '$1==c{printf "%s%.1fk (%s)", (n++ ? ", " : ""), $2 / 1000, $9}' "$RESULTS")"
+  echo "- $c: $(awk -v c="$c" '$1==c{printf "%s%.1fk (%s%s)", (n++ ? ", " : ""), $2 / 1000, $9, ($10 != "-" ? "; replication mean " $10 " ms" : "")}' "$RESULTS")"
 done
