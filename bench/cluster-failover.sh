@@ -86,9 +86,15 @@ for trial in $(seq 1 "$TRIALS"); do
     victim=${nonleaders[$((others_turn % 2))]}; others_turn=$((others_turn + 1)); kind=follower
   fi
   survivors=(); for id in a b c; do [[ $id != "$victim" ]] && survivors+=("$id"); done
-  table=$(curl -sf "$(node_url "${survivors[0]}")/v1/cluster/partitions")
-  owned=$(jq -r --arg v "$victim" '[.partitions[] | select(.owner == $v) | .partition] | map(tostring) | join(" ")' <<<"$table")
-  key=$(awk -v owned=" $owned " 'index(owned, " " $2 " ") { print $1; exit }' "$WORK/keys.txt")
+  key=""
+  for _ in $(seq 1 60); do
+    table=$(curl -sf "$(node_url "${survivors[0]}")/v1/cluster/partitions") || true
+    owned=$(jq -r --arg v "$victim" '[.partitions[] | select(.owner == $v) | .partition] | map(tostring) | join(" ")' <<<"$table")
+    key=$(awk -v owned=" $owned " 'index(owned, " " $2 " ") { print $1; exit }' "$WORK/keys.txt")
+    [[ -n $key ]] && break
+    sleep 0.5
+  done
+  [[ -n $key ]] || die "trial $trial: $victim owns no partition of k0..k999"
   part=$(awk -v k="$key" '$1 == k { print $2 }' "$WORK/keys.txt")
   backup=$(jq -r --argjson p "$part" '.partitions[] | select(.partition == $p) | .backups | join(",")' <<<"$table")
   code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: text/plain' --data "before-$trial" \

@@ -54,7 +54,9 @@ await_ready() {
 
 # settled VIA NODES: the partition table seen through VIA is balanced, as CacheClusterSystemIT's
 # awaitSettled checks it: a target exists, no migration runs, every partition has its target's
-# owner and one backup; and every member of the table is one of NODES (space-separated ids).
+# owner and one backup; and the table's members are exactly NODES (space-separated ids), each
+# owning at least one partition (right after a node (re)joins, the old target is briefly met
+# before the rebalancer has planned anything for it).
 settled() {
   local json
   json=$(curl -sf -m 2 "$(node_url "$1")/v1/cluster/partitions") || return 1
@@ -62,7 +64,8 @@ settled() {
     ($nodes | split(" ")) as $want
     | has("target") and (.migrations | length == 0)
       and ([.members[].id] | sort) == ($want | sort)
-      and (. as $v | all(.partitions[]; .owner == $v.target.owners[.partition] and (.backups | length) == 1))' \
+      and (. as $v | all(.partitions[]; .owner == $v.target.owners[.partition] and (.backups | length) == 1))
+      and (. as $v | all($want[]; . as $n | any($v.partitions[]; .owner == $n)))' \
     <<<"$json" >/dev/null
 }
 
