@@ -65,6 +65,11 @@ class CacheClusterSystemIT {
         return false;
       }
       JsonArray target = p.getJsonObject("target").getJsonArray("owners");
+      for (VoterGroup.Node n : nodes) { // a restarted node's target: not the old one that lacked it
+        if (!target.contains(n.id())) {
+          return false;
+        }
+      }
       for (Object o : p.getJsonArray("partitions")) {
         JsonObject h = (JsonObject) o;
         if (!target.getString(h.getInteger("partition")).equals(h.getString("owner"))
