@@ -164,6 +164,12 @@ public final class ReplicaCore {
     /** The message of the current stage, and when it was last sent (0: not out). */
     ReplicaMessage out;
     long outAt;
+    /**
+     * Its request failed (no answer within the transport's timeout, or a refusal): it is sent
+     * again {@code retryNanos} later. One that is still on its way is not: a receiver that takes
+     * a while to apply a chunk would get it twice, and the chunk would cross the network twice.
+     */
+    boolean outFailed;
     /** Writes sent to the target and not yet acknowledged by it, with when they were last sent. */
     final Map<Long, Long> unacked = new HashMap<>();
     /** A non-hand-over report was proposed: new writes wait for the target like for a backup. */
@@ -276,7 +282,7 @@ public final class ReplicaCore {
         if (bySync.get(s.target) != s) {
           continue; // given up meanwhile
         }
-        if (s.out != null && now - s.outAt >= settings.retryNanos()) {
+        if (s.out != null && s.outFailed && now - s.outAt >= settings.retryNanos()) {
           send(now, s, s.out);
         }
         if (s.stage == Stage.STREAM && s.out == null && !s.reading && s.reread && now - s.rereadAt >= 0) {
@@ -515,7 +521,9 @@ public final class ReplicaCore {
       return; // an answer to something this node no longer waits for
     }
     if (!ok) {
-      return; // sent again after retryNanos
+      s.outFailed = true; // sent again after retryNanos
+      s.outAt = now;
+      return;
     }
     s.out = null;
     switch (s.stage) {
@@ -778,6 +786,7 @@ public final class ReplicaCore {
   private void send(long now, Sync s, ReplicaMessage m) {
     s.out = m;
     s.outAt = now;
+    s.outFailed = false;
     effects.add(new Send(s.target, m));
   }
 
