@@ -229,23 +229,15 @@ class CacheLinearizabilityIT {
         var h = recorder.invoke(client, new RegisterModel.Cas(key, text(r.value), value));
         Outcome<CacheService.PutResult> w = outcome(caches.put("c", key, bytes, "text/plain", null,
             Precondition.ifMatch(r.value.version())));
-        recordConditional(recorder, h, w);
+        recordConditional(recorder, h, w, CacheFailure.Reason.PRECONDITION_FAILED);
       } else if (kind < 9) {
         var h = recorder.invoke(client, new RegisterModel.Delete(key));
-        Outcome<Void> d = outcome(caches.delete("c", key, Precondition.NONE));
-        if (d.ok) {
-          recorder.ok(h, Boolean.TRUE);
-        } else if (d.reason == CacheFailure.Reason.NO_SUCH_ENTRY) {
-          recorder.ok(h, Boolean.FALSE);
-        } else if (d.definitelyNot) {
-          recorder.fail(h);
-        } else {
-          recorder.unknown(h);
-        }
+        recordConditional(recorder, h, outcome(caches.delete("c", key, Precondition.NONE)),
+            CacheFailure.Reason.NO_SUCH_ENTRY);
       } else {
         var h = recorder.invoke(client, new RegisterModel.Create(key, value));
         recordConditional(recorder, h, outcome(caches.put("c", key, bytes, "text/plain", null,
-            Precondition.ifNoneMatchStar())));
+            Precondition.ifNoneMatchStar())), CacheFailure.Reason.PRECONDITION_FAILED);
       }
     }
   }
@@ -265,11 +257,12 @@ class CacheLinearizabilityIT {
     }
   }
 
+  /** An operation that answers true when done and false, definitely, when refused for {@code no}. */
   private static void recordConditional(HistoryRecorder<Op, Object> recorder, HistoryRecorder<Op, Object>.Handle h,
-      Outcome<?> o) {
+      Outcome<?> o, CacheFailure.Reason no) {
     if (o.ok) {
       recorder.ok(h, Boolean.TRUE);
-    } else if (o.reason == CacheFailure.Reason.PRECONDITION_FAILED) {
+    } else if (o.reason == no) {
       recorder.ok(h, Boolean.FALSE);
     } else if (o.definitelyNot) {
       recorder.fail(h);
